@@ -412,8 +412,11 @@ def documented_keys() -> list[str]:
             key = f"{prefix}{name}"
             keys.append(key)
             inner = _unwrap(field.annotation)
+            if inner is SourceSpec:
+                continue  # documented once, as sources.<name>.path / format / options
             if isinstance(inner, type) and issubclass(inner, BaseModel):
                 walk(inner, key + ".")
 
     walk(Params, "")
+    keys.extend(f"sources.<name>.{k}" for k in SourceSpec.model_fields)
     return keys

@@ -108,3 +108,11 @@ def in_range(dates: pd.Series, start: date, end: date | None) -> np.ndarray:
     if end is not None:
         mask &= d <= pd.Timestamp(end)
     return mask.fillna(False).to_numpy(dtype=bool)
+
+
+def period_financial_year(periods: pd.Series) -> pd.Series:
+    """Financial year label of contract ``period`` values (``YYYY/YY`` or ``YYYY-MM``)."""
+    text = periods.astype("string")
+    is_month = text.str.match(r"^\d{4}-\d{2}$").fillna(False)
+    months = pd.to_datetime(text.where(is_month) + "-01", format="%Y-%m-%d", errors="coerce")
+    return text.where(~is_month, financial_year_labels(months))

@@ -1,0 +1,40 @@
+# One entry point for people and CI. Everything installs into .venv from PyPI.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+STAMP   = $(VENV)/.installed-stamp
+
+.PHONY: install demo test test-slow test-all lint format clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)  ## create .venv and install sna with its dev tools
+
+demo: $(STAMP)     ## generate the synthetic data and build the full demo report
+	$(BIN)/sna demo
+
+test: $(STAMP)     ## what CI runs: lint, then the test suite (fast: tests marked slow excluded)
+	$(BIN)/ruff check snalib tests tools bench
+	$(BIN)/ruff format --check snalib tests tools bench
+	$(BIN)/python -m pytest -n 2 --dist loadgroup
+
+test-slow: $(STAMP) ## statistical simulations and full-size builds
+	$(BIN)/python -m pytest -m slow
+
+test-all: $(STAMP)
+	$(BIN)/python -m pytest -m "slow or not slow"
+
+lint: $(STAMP)
+	$(BIN)/ruff check snalib tests tools bench
+	$(BIN)/ruff format --check snalib tests tools bench
+
+format: $(STAMP)
+	$(BIN)/ruff format snalib tests tools bench
+	$(BIN)/ruff check --fix snalib tests tools bench
+
+clean:
+	rm -rf $(VENV) outputs/*/ .pytest_cache

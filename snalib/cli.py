@@ -1,0 +1,229 @@
+"""The ``sna`` command line.
+
+Exit codes: 0 success; 2 bad parameters or bad input (a short message naming the file,
+column and rows, never a traceback); 1 an internal failure (the message gives the log).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import traceback
+from pathlib import Path
+
+from snalib import __version__
+from snalib.errors import InputError
+
+EXIT_OK, EXIT_INTERNAL, EXIT_INPUT = 0, 1, 2
+
+DESCRIPTION = """\
+sna builds a serious violence Strategic Needs Assessment (SNA) and an Annual Report for a
+Violence Reduction Unit from one parameters file: it validates every input against the data
+contract, executes the analysis notebooks with papermill and renders the reports as HTML.
+
+Typical use:
+  sna demo                               build the full demonstration report
+  sna validate params/leics-2021-22.yaml check parameters and inputs only
+  sna build params/leics-2021-22.yaml    build the SNA and the Annual Report
+
+Exit codes: 0 success; 2 bad parameters or input data (the message names the file, the
+column and the rows); 1 internal failure (the message gives the path of the log).
+Documentation: docs/params.md (parameters), docs/data-contract.md (input files).
+"""
+
+
+def _project_outputs() -> Path:
+    """``outputs/`` of the source checkout when running from one, else the working folder."""
+    root = Path(__file__).resolve().parents[1]
+    if (root / "pyproject.toml").is_file() and (root / "notebooks").is_dir():
+        return root / "outputs"
+    return Path.cwd() / "outputs"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sna", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--version", action="version", version=f"sna {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    p = sub.add_parser(
+        "demo",
+        help="generate the synthetic demo data and build the full demo report",
+        description="Generate the synthetic demonstration data set (a fictional force area, "
+        "seeded and deterministic) and build the SNA and the Annual Report from it. The data "
+        "go to OUT/input/ and the run to OUT/.",
+    )
+    p.add_argument("--out", type=Path, default=None, help="run directory (default: outputs/demo)")
+    p.add_argument(
+        "--scale",
+        type=float,
+        default=1.0,
+        help="data volume relative to the full demo (default 1.0)",
+    )
+    p.add_argument("--seed", type=int, default=20190901, help="random seed (default 20190901)")
+    _render_args(p)
+
+    p = sub.add_parser(
+        "demo-data",
+        help="write the synthetic canonical input files and a ready params file",
+        description="Write the synthetic input files (one CSV per canonical table, as in "
+        "docs/data-contract.md), truth.json (the effects injected on purpose) and params.yaml "
+        "into DIR. Then: sna build DIR/params.yaml",
+    )
+    p.add_argument("dir", type=Path, metavar="DIR", help="folder to write (created if needed)")
+    p.add_argument(
+        "--scale",
+        type=float,
+        default=1.0,
+        help="data volume relative to the full demo (default 1.0)",
+    )
+    p.add_argument("--seed", type=int, default=20190901, help="random seed (default 20190901)")
+
+    p = sub.add_parser(
+        "validate",
+        help="check the parameters and every input file; run no notebook",
+        description="Validate PARAMS.yaml and every input file it names against the data "
+        "contract, and print a data quality summary: per source, records in, included, "
+        "excluded and rejected. Exit 2 if anything would stop a build.",
+    )
+    p.add_argument("params", type=Path, metavar="PARAMS.yaml")
+
+    p = sub.add_parser(
+        "build",
+        help="the whole pipeline: validate, execute the notebooks, render the reports",
+        description="Validate PARAMS.yaml and its inputs, write the validated tables, execute "
+        "every notebook with papermill and render the SNA and the Annual Report as HTML into "
+        "the run directory, with manifest.json recording inputs, parameters, versions and "
+        "timings.",
+    )
+    p.add_argument("params", type=Path, metavar="PARAMS.yaml")
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="run directory (default: output_dir in the params, else "
+        "../outputs/<slug>-<year> beside the params file)",
+    )
+    _render_args(p)
+    return parser
+
+
+def _render_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--renderer",
+        choices=("auto", "quarto", "builtin"),
+        default="auto",
+        help="HTML renderer: quarto when on PATH (auto), or the built-in nbconvert renderer",
+    )
+    p.add_argument("--quiet", action="store_true", help="no progress messages")
+
+
+def _print_summary(inputs) -> None:
+    table = inputs.summary()
+    print(f"Data quality summary ({inputs.mode} data mode):")
+    print(table.to_string(index=False))
+    for name, result in inputs.results.items():
+        for note in result.notes:
+            print(f"  note [{name}]: {note}")
+        if result.n_rejected:
+            print(
+                f"  {name}: {result.n_rejected:,} rejected rows, e.g. row "
+                f"{int(result.rejected['source_row'].iloc[0])}: {result.rejected['reason'].iloc[0]}"
+            )
+
+
+def _report_built(result) -> None:
+    print(
+        f"Rendered with {'Quarto' if result.renderer == 'quarto' else 'the built-in renderer (Quarto is not on PATH)'}."
+    )
+    print(f"SNA:           {result.run_dir / 'sna' / 'index.html'}")
+    print(f"Annual Report: {result.run_dir / 'annual-report' / 'index.html'}")
+    print(f"Manifest:      {result.run_dir / 'manifest.json'}")
+
+
+def cmd_validate(args) -> int:
+    from snalib.inputs import load_inputs
+    from snalib.params import load_params
+
+    params = load_params(args.params)
+    inputs = load_inputs(params)
+    _print_summary(inputs)
+    print("Parameters and inputs are valid.")
+    return EXIT_OK
+
+
+def cmd_build(args) -> int:
+    from snalib.params import load_params
+    from snalib.pipeline import build
+
+    params = load_params(args.params)
+    result = build(params, out=args.out, renderer=args.renderer, progress=not args.quiet)
+    _report_built(result)
+    return EXIT_OK
+
+
+def cmd_demo_data(args) -> int:
+    from snalib import synth
+
+    demo = synth.generate(args.dir, seed=args.seed, scale=args.scale)
+    print(f"Wrote the synthetic demo data to {args.dir}")
+    print(f"Build it with: sna build {demo.params_path}")
+    return EXIT_OK
+
+
+def cmd_demo(args) -> int:
+    from snalib import synth
+    from snalib.params import load_params
+    from snalib.pipeline import build
+
+    out = (args.out or _project_outputs() / "demo").resolve()
+    data_dir = out.with_name(out.name + "-input")
+    if not args.quiet:
+        print(f"Generating the synthetic demo data in {data_dir} ...", file=sys.stderr)
+    demo = synth.generate(data_dir, seed=args.seed, scale=args.scale)
+    params = load_params(demo.params_path)
+    result = build(params, out=out, renderer=args.renderer, progress=not args.quiet)
+    _report_built(result)
+    return EXIT_OK
+
+
+COMMANDS = {
+    "validate": cmd_validate,
+    "build": cmd_build,
+    "demo-data": cmd_demo_data,
+    "demo": cmd_demo,
+}
+
+
+def _internal_failure(exc: BaseException) -> int:
+    path = getattr(exc, "sna_log", None)
+    if path is None or not Path(path).is_file():
+        path = Path(tempfile.gettempdir()) / f"sna-error-{os.getpid()}.log"
+        path.write_text("".join(traceback.format_exception(exc)), encoding="utf-8")
+    print(
+        f"sna: internal error ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}).\n"
+        f"The full log is in {path}. Please report it with the log.",
+        file=sys.stderr,
+    )
+    return EXIT_INTERNAL
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except InputError as exc:
+        print(f"sna: {exc.render()}", file=sys.stderr)
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        print("sna: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the CLI's last line of defence
+        return _internal_failure(exc)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,93 @@
+"""The VRU programme: spend against plan and intervention monitoring (Annual Report)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from snalib.periods import period_financial_year
+
+#: Home Office condition of grant: at least this share of funding spent on interventions.
+MIN_INTERVENTION_SHARE = 0.20
+
+
+def spend_against_plan(spend: pd.DataFrame, financial_year: str) -> pd.DataFrame:
+    """Planned and actual spend by budget line for one financial year.
+
+    Returns columns ``category``, ``planned``, ``actual``, ``variance`` (actual - planned),
+    ``variance_pct`` and ``share_of_planned`` (percent of the total plan), with a final
+    ``Total`` row.
+    """
+    year = spend[spend["financial_year"] == financial_year].copy()
+    if year.empty:
+        return pd.DataFrame(
+            columns=[
+                "category",
+                "planned",
+                "actual",
+                "variance",
+                "variance_pct",
+                "share_of_planned",
+            ]
+        )
+    year = year[["category", "planned", "actual"]].astype(
+        {"planned": "float64", "actual": "Float64"}
+    )
+    total = pd.DataFrame(
+        {
+            "category": ["Total"],
+            "planned": [year["planned"].sum()],
+            "actual": [year["actual"].sum(min_count=1)],
+        }
+    )
+    out = pd.concat([year, total], ignore_index=True)
+    out["variance"] = out["actual"] - out["planned"]
+    out["variance_pct"] = (100 * out["variance"] / out["planned"]).round(1)
+    out["share_of_planned"] = (100 * out["planned"] / float(total["planned"].iloc[0])).round(1)
+    return out
+
+
+def intervention_share(table: pd.DataFrame, column: str = "planned") -> float | None:
+    """Share of the total going to lines whose name starts with 'intervention'."""
+    lines = table[table["category"] != "Total"]
+    total = lines[column].sum()
+    if not total or pd.isna(total):
+        return None
+    mask = lines["category"].str.lower().str.startswith("intervention")
+    return float(lines.loc[mask, column].sum() / total)
+
+
+def spend_sentence(table: pd.DataFrame, financial_year: str) -> str:
+    if table.empty:
+        return f"No spend was recorded for {financial_year}."
+    total = table[table["category"] == "Total"].iloc[0]
+    planned = float(total["planned"])
+    text = f"In {financial_year} the planned budget was £{planned:,.0f}"
+    if not pd.isna(total["actual"]):
+        actual = float(total["actual"])
+        text += f" and £{actual:,.0f} was spent ({100 * (actual - planned) / planned:+.1f}% against plan)"
+    text += "."
+    for column, word in (("planned", "planned"), ("actual", "spent")):
+        share = intervention_share(table, column)
+        if share is None:
+            continue
+        meets = "meets" if share >= MIN_INTERVENTION_SHARE else "does not meet"
+        text += (
+            f" Interventions were {share:.1%} of the {word} total, which {meets} the Home "
+            f"Office requirement of at least {MIN_INTERVENTION_SHARE:.0%}."
+        )
+    return text
+
+
+def intervention_summary(interventions: pd.DataFrame, financial_year: str) -> pd.DataFrame:
+    """Referrals, engagement and completion by intervention for one financial year."""
+    fy = period_financial_year(interventions["period"])
+    year = interventions[(fy == financial_year).fillna(False).to_numpy(dtype=bool)]
+    cols = ["referrals", "engaged", "completed", "positive_outcomes"]
+    out = (
+        year.groupby(["programme", "intervention"], dropna=False)[cols]
+        .sum(min_count=1)
+        .reset_index()
+    )
+    out["engagement_pct"] = (100 * out["engaged"] / out["referrals"]).round(1)
+    out["completion_pct"] = (100 * out["completed"] / out["engaged"]).round(1)
+    return out
