@@ -1,6 +1,6 @@
 """Tests of the offence code reference (snalib/data/offence_codes.csv) and its lookup module.
 
-The expected values below are typed from /work/shared/DOMAIN.md ("The VRN serious violence
+The expected values below are typed from ../shared/DOMAIN.md ("The VRN serious violence
 definition") and docs/offence-codes.md, independently of the CSV, so that a wrong CSV fails.
 """
 
