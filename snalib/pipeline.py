@@ -160,6 +160,26 @@ def write_data(inputs: Inputs, params: Params, run_dir: Path) -> None:
     )
 
 
+def _kernel_manager_class():
+    """A kernel manager talking to the kernel over local IPC sockets, not TCP.
+
+    Local sockets are not reachable from the network, so the kernel's warning about
+    unencrypted TCP does not apply; the socket files live in the temporary folder.
+    """
+    import tempfile
+    import uuid
+
+    from jupyter_client.manager import AsyncKernelManager
+
+    class IPCKernelManager(AsyncKernelManager):
+        def __init__(self, **kwargs):
+            kwargs.setdefault("transport", "ipc")
+            kwargs.setdefault("ip", str(Path(tempfile.gettempdir()) / f"sna-kernel-{uuid.uuid4().hex}"))
+            super().__init__(**kwargs)
+
+    return IPCKernelManager
+
+
 def execute_notebook(stage: NotebookStage, run_dir: Path, *, progress_bar: bool = False) -> Path:
     """Execute one notebook with papermill into ``<run>/notebooks/``.
 
@@ -180,6 +200,7 @@ def execute_notebook(stage: NotebookStage, run_dir: Path, *, progress_bar: bool 
         progress_bar=progress_bar,
         log_output=False,
         report_mode=False,
+        kernel_manager_class=_kernel_manager_class(),
     )
     return target
 

@@ -303,4 +303,6 @@ def read_canonical(path: str | Path, table: str) -> SourceResult:
     raw, notes = match_columns(raw, spec, path)
     if len(raw) == 0:
         raise InputError(f"the {table} file has a header but no data rows", file=path)
-    return parse_table(raw, spec, source_file=path.name, notes=notes)
+    result = parse_table(raw, spec, source_file=path.name, notes=notes)
+    result.files = [path]
+    return result
