@@ -174,7 +174,9 @@ def _kernel_manager_class():
     class IPCKernelManager(AsyncKernelManager):
         def __init__(self, **kwargs):
             kwargs.setdefault("transport", "ipc")
-            kwargs.setdefault("ip", str(Path(tempfile.gettempdir()) / f"sna-kernel-{uuid.uuid4().hex}"))
+            kwargs.setdefault(
+                "ip", str(Path(tempfile.gettempdir()) / f"sna-kernel-{uuid.uuid4().hex}")
+            )
             super().__init__(**kwargs)
 
     return IPCKernelManager

@@ -32,8 +32,19 @@ def test_handwritten_crimes_read_with_contract_types():
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("true", True), ("TRUE", True), ("1", True), ("Y", True), ("yes", True), ("Yes", True),
-     ("false", False), ("0", False), ("n", False), ("NO", False), ("", None)],
+    [
+        ("true", True),
+        ("TRUE", True),
+        ("1", True),
+        ("Y", True),
+        ("yes", True),
+        ("Yes", True),
+        ("false", False),
+        ("0", False),
+        ("n", False),
+        ("NO", False),
+        ("", None),
+    ],
 )
 def test_booleans_are_read_in_any_accepted_spelling(tmp_path, text, expected):
     path = _crimes(tmp_path, f"A,2021-05-01,1,8N,E1,{text},N,N,20,M,20,M,,")
@@ -41,7 +52,10 @@ def test_booleans_are_read_in_any_accepted_spelling(tmp_path, text, expected):
     assert (value is pd.NA and expected is None) or value == expected
 
 
-@pytest.mark.parametrize(("text", "expected"), [("M", "M"), ("f", "F"), ("Female", "F"), ("X", "U"), ("", "U"), ("unknown", "U")])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("M", "M"), ("f", "F"), ("Female", "F"), ("X", "U"), ("", "U"), ("unknown", "U")],
+)
 def test_sex_other_than_m_or_f_is_unknown_not_an_error(tmp_path, text, expected):
     path = _crimes(tmp_path, f"A,2021-05-01,1,8N,E1,Y,N,N,20,{text},20,M,,")
     result = read_canonical(path, "crimes")
@@ -85,14 +99,22 @@ def test_missing_required_column_names_file_and_column(tmp_path):
 
 
 def test_column_names_differing_only_in_case_are_matched(tmp_path):
-    path = _crimes(tmp_path, "A,2021-05-01,1,8N,E1,Y,N,N,20,M,20,M,,", header=HEADER.replace("crime_id", "Crime_ID"))
+    path = _crimes(
+        tmp_path,
+        "A,2021-05-01,1,8N,E1,Y,N,N,20,M,20,M,,",
+        header=HEADER.replace("crime_id", "Crime_ID"),
+    )
     result = read_canonical(path, "crimes")
     assert result.n_included == 1 and any("ignoring case" in n for n in result.notes)
 
 
 @pytest.mark.parametrize(
     ("content", "message"),
-    [("", "empty"), (HEADER.replace(",", ";") + "\nA;2021\n", "semicolons"), (HEADER + "\n", "no data rows")],
+    [
+        ("", "empty"),
+        (HEADER.replace(",", ";") + "\nA;2021\n", "semicolons"),
+        (HEADER + "\n", "no data rows"),
+    ],
 )
 def test_file_level_problems_raise_input_error(tmp_path, content, message):
     path = tmp_path / "crimes.csv"

@@ -38,9 +38,18 @@ def handwritten_run(tmp_path_factory) -> Path:
 
 def test_build_of_a_handwritten_crimes_file_writes_reports_tables_and_manifest(handwritten_run):
     run = handwritten_run
-    for path in ("sna/index.html", "annual-report/index.html", "tables/inclusion_flow.csv", "manifest.json",
-                 "figures/inclusion_flow.svg", "figures/inclusion_flow.png", "figures/inclusion_flow.csv",
-                 "data/crimes.parquet", "notebooks/02-definition.ipynb", "logs/build.log"):
+    for path in (
+        "sna/index.html",
+        "annual-report/index.html",
+        "tables/inclusion_flow.csv",
+        "manifest.json",
+        "figures/inclusion_flow.svg",
+        "figures/inclusion_flow.png",
+        "figures/inclusion_flow.csv",
+        "data/crimes.parquet",
+        "notebooks/02-definition.ipynb",
+        "logs/build.log",
+    ):
         assert (run / path).is_file(), path
     assert not run.with_name(run.name + ".building").exists()
 
@@ -87,7 +96,7 @@ def test_rendered_sna_has_chapters_navigation_and_hidden_code(handwritten_run):
     assert '<html lang="en-GB">' in index
     assert 'href="definition.html"' in index and 'href="methods.html"' in index
     assert "Handwritten Force (test fixture)" in index
-    assert "<details class=\"code\">" in definition  # code available, folded
+    assert '<details class="code">' in definition  # code available, folded
     assert 'alt="Horizontal bar chart' in definition
     assert "Inclusion flow: from all recorded crimes" in definition
     methods = (handwritten_run / "sna" / "methods.html").read_text()
@@ -150,11 +159,21 @@ def test_internal_failure_exits_1_with_the_log_path(handwritten, monkeypatch, ca
     broken.mkdir()
     for stage in pipeline.NOTEBOOKS:
         nb = json.loads((pipeline.NOTEBOOK_DIR / stage.notebook).read_text())
-        nb["cells"].append({"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
-                            "source": "raise RuntimeError('deliberate failure')", "id": "boom"})
+        nb["cells"].append(
+            {
+                "cell_type": "code",
+                "metadata": {},
+                "outputs": [],
+                "execution_count": None,
+                "source": "raise RuntimeError('deliberate failure')",
+                "id": "boom",
+            }
+        )
         (broken / stage.notebook).write_text(json.dumps(nb))
     monkeypatch.setattr(pipeline, "NOTEBOOK_DIR", broken)
-    code = main(["build", str(handwritten / "params.yaml"), "--out", str(tmp_path / "run"), "--quiet"])
+    code = main(
+        ["build", str(handwritten / "params.yaml"), "--out", str(tmp_path / "run"), "--quiet"]
+    )
     err = capsys.readouterr().err
     assert code == 1
     assert "build.log" in err and "internal error" in err

@@ -26,9 +26,14 @@ def _all_combinations() -> pd.DataFrame:
         [17, 30, None],  # victim age
         [19, 40, None],  # offender age
     )
-    for i, (code, (public, domestic, v_age, o_age)) in enumerate(itertools.product(codes, list(flags))):
+    for i, (code, (public, domestic, v_age, o_age)) in enumerate(
+        itertools.product(codes, list(flags))
+    ):
         rows.append((f"C{i}", code, public, domestic, v_age, o_age))
-    frame = pd.DataFrame(rows, columns=["crime_id", "hocr_code", "public_place", "domestic", "victim_age", "offender_age"])
+    frame = pd.DataFrame(
+        rows,
+        columns=["crime_id", "hocr_code", "public_place", "domestic", "victim_age", "offender_age"],
+    )
     frame["public_place"] = frame["public_place"].astype("boolean")
     frame["domestic"] = frame["domestic"].astype("boolean")
     frame["victim_age"] = frame["victim_age"].astype("Int64")
@@ -78,13 +83,25 @@ def _as_python(frame: pd.DataFrame) -> pd.DataFrame:
         DefinitionParams(apply_priority_age=False),
         DefinitionParams(priority_age_limit=18),
     ],
-    ids=["default", "victim", "offender", "both", "any-place", "with-domestic", "all-ages", "under-18"],
+    ids=[
+        "default",
+        "victim",
+        "offender",
+        "both",
+        "any-place",
+        "with-domestic",
+        "all-ages",
+        "under-18",
+    ],
 )
 def test_every_code_and_flag_combination_is_classified_as_domain_says(definition):
     frame = _all_combinations()
     flagged = flag_crimes(frame, definition)
     expected = _expected(_as_python(frame), definition)
-    mismatch = flagged.loc[flagged["serious_violence"] != expected, ["hocr_code", "public_place", "domestic", "victim_age", "offender_age"]]
+    mismatch = flagged.loc[
+        flagged["serious_violence"] != expected,
+        ["hocr_code", "public_place", "domestic", "victim_age", "offender_age"],
+    ]
     assert mismatch.empty, mismatch.head(10).to_string()
     assert expected.sum() > 0
 
@@ -122,8 +139,12 @@ def _small() -> pd.DataFrame:
         {
             "crime_id": [f"X{i}" for i in range(8)],
             "hocr_code": ["8N", "8N", "8N", "8N", "34B", "105A", "19C", "5D"],
-            "public_place": pd.array([True, False, None, True, True, True, True, True], dtype="boolean"),
-            "domestic": pd.array([False, False, False, True, False, False, False, False], dtype="boolean"),
+            "public_place": pd.array(
+                [True, False, None, True, True, True, True, True], dtype="boolean"
+            ),
+            "domestic": pd.array(
+                [False, False, False, True, False, False, False, False], dtype="boolean"
+            ),
             "victim_age": pd.array([19, 19, 19, 19, 40, 19, 19, None], dtype="Int64"),
             "offender_age": pd.array([None, None, None, None, 41, None, None, None], dtype="Int64"),
             "offence_date": pd.Timestamp("2021-05-01"),
@@ -136,7 +157,14 @@ def _small() -> pd.DataFrame:
 def test_inclusion_flow_counts_each_exclusion_once_and_ends_at_the_definition():
     flow = inclusion_flow(flag_crimes(_small(), DefinitionParams()), DefinitionParams())
     by_step = flow.set_index("step_id")
-    assert list(flow["step_id"]) == ["all_crimes", "offence_code", "not_sexual", "public_place", "not_domestic", "priority_age"]
+    assert list(flow["step_id"]) == [
+        "all_crimes",
+        "offence_code",
+        "not_sexual",
+        "public_place",
+        "not_domestic",
+        "priority_age",
+    ]
     assert by_step.loc["all_crimes", "records"] == 8
     assert by_step.loc["offence_code", "excluded"] == 2  # 105A, 19C
     assert by_step.loc["not_sexual", "excluded"] == 0  # 19C already out at the code step

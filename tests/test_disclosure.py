@@ -5,7 +5,14 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from snalib.disclosure import SUPPRESSED, UNRELIABLE, Rule, assert_no_small_counts, protect, rule_from_params
+from snalib.disclosure import (
+    SUPPRESSED,
+    UNRELIABLE,
+    Rule,
+    assert_no_small_counts,
+    protect,
+    rule_from_params,
+)
 from snalib.params import DisclosureParams
 
 
@@ -20,7 +27,12 @@ def test_counts_from_one_to_below_threshold_are_suppressed_and_labelled():
 
 def test_rates_on_counts_below_ten_are_not_published():
     table = pd.DataFrame({"count": [3, 9, 10], "rate": [1.5, 4.2, 5.0], "lower": [0.3, 1.9, 2.4]})
-    out = protect(table, Rule(threshold=5, min_count_for_rate=10), counts=["count"], rates={"rate": "count", "lower": "count"})
+    out = protect(
+        table,
+        Rule(threshold=5, min_count_for_rate=10),
+        counts=["count"],
+        rates={"rate": "count", "lower": "count"},
+    )
     assert out["rate"].tolist() == [UNRELIABLE, UNRELIABLE, 5.0]
     assert out["lower"].tolist() == [UNRELIABLE, UNRELIABLE, 2.4]
     assert "not published: count below 10" in out.loc[1, "notes"]

@@ -71,9 +71,30 @@ def test_no_absolute_machine_paths_in_tracked_text():
     pattern = re.compile(r"/(work|farm|home|Users|tmp)/[A-Za-z]")
     offenders = []
     for path in ROOT.rglob("*"):
-        if any(part in {".git", ".venv", "outputs", "__pycache__", ".pytest_cache", "sna.egg-info", ".ruff_cache"} for part in path.parts):
+        if any(
+            part
+            in {
+                ".git",
+                ".venv",
+                "outputs",
+                "__pycache__",
+                ".pytest_cache",
+                "sna.egg-info",
+                ".ruff_cache",
+            }
+            for part in path.parts
+        ):
             continue
-        if path.is_file() and path.suffix in {".py", ".md", ".yaml", ".yml", ".qmd", ".ipynb", ".toml", ".cfg"}:
+        if path.is_file() and path.suffix in {
+            ".py",
+            ".md",
+            ".yaml",
+            ".yml",
+            ".qmd",
+            ".ipynb",
+            ".toml",
+            ".cfg",
+        }:
             if pattern.search(path.read_text(errors="ignore")) and path.name != "test_hygiene.py":
                 offenders.append(str(path.relative_to(ROOT)))
     assert not offenders, offenders
