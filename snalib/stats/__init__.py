@@ -1,0 +1,40 @@
+"""Standard public health statistics (OHID / PHE Fingertips practice).
+
+One module per statistic; every function is vectorised and returns a DataFrame that
+carries its value, limits, confidence level, statistic and method, with a ``note`` saying
+why any value is missing or not published. See ``docs/methods-stats.md``.
+"""
+
+from snalib.stats.dsr import directly_standardised_rate, load_esp2013, normalise_age_band
+from snalib.stats.funnel import (
+    SIGNIFICANCE_LABELS,
+    funnel_axis_points,
+    proportion_funnel_limits,
+    proportion_funnel_significance,
+    rate_funnel_limits,
+    rate_funnel_points,
+    rate_funnel_significance,
+)
+from snalib.stats.proportions import proportion, wilson_limits
+from snalib.stats.rates import byar_limits, crude_rate, exact_poisson_limits
+from snalib.stats.ratios import minimum_detectable_ratio, rate_ratio
+
+__all__ = [
+    "SIGNIFICANCE_LABELS",
+    "byar_limits",
+    "crude_rate",
+    "directly_standardised_rate",
+    "exact_poisson_limits",
+    "funnel_axis_points",
+    "load_esp2013",
+    "minimum_detectable_ratio",
+    "normalise_age_band",
+    "proportion",
+    "proportion_funnel_limits",
+    "proportion_funnel_significance",
+    "rate_funnel_limits",
+    "rate_funnel_points",
+    "rate_funnel_significance",
+    "rate_ratio",
+    "wilson_limits",
+]
