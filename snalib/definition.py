@@ -361,3 +361,92 @@ def group_counts(flagged_fy: pd.DataFrame) -> pd.DataFrame:
     )
     table["serious_violence"] = table["serious_violence"].astype(int)
     return table.sort_values("in_offence_codes", ascending=False).reset_index(drop=True)
+
+
+def proxy_flow(street: pd.DataFrame, fy) -> pd.DataFrame:
+    """Public data mode: the flow from street-level crimes to the serious violence proxy.
+
+    data.police.uk has no offence codes, locations types, ages or flags, so the only step
+    available is the broad crime type; the columns are those of :func:`inclusion_flow`.
+    """
+    from snalib.series import PROXY_TYPES
+
+    months = street["month"].astype("string")
+    in_year = street[(months >= f"{fy.start:%Y-%m}") & (months <= f"{fy.end:%Y-%m}")]
+    proxy = in_year["crime_type"].isin(PROXY_TYPES)
+    rows = [
+        (
+            1,
+            "all_crimes",
+            "All street-level crimes (anti-social behaviour excluded)",
+            len(in_year),
+            0,
+            0,
+            "",
+        ),
+        (
+            2,
+            "proxy_crime_type",
+            "Violence and sexual offences, or robbery (proxy)",
+            int(proxy.sum()),
+            int((~proxy).sum()),
+            0,
+            "other crime types (burglary, theft, criminal damage, drugs, public order, "
+            "possession of weapons...)",
+        ),
+    ]
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "step_number",
+            "step_id",
+            "step",
+            "records",
+            "excluded",
+            "excluded_not_recorded",
+            "reason",
+        ],
+    )
+
+
+PROXY_EXPLANATION = (
+    "This report is built from **public data only**: data.police.uk street-level crime, "
+    "which gives each crime a broad type, a month and an anonymised location (a snap point "
+    "and its LSOA). It has no Home Office offence code, no victim or offender age, no "
+    "domestic flag and no weapon flag, so the serious violence definition cannot be applied. "
+    "Serious violence is **proxied** by the crime types *Violence and sexual offences* and "
+    "*Robbery*, with *Possession of weapons* shown beside them as context.\n\n"
+    "**What the proxy can show**: the volume, month-by-month pattern and location (LSOA, "
+    "district) of violence and robbery recorded by the force.\n\n"
+    "**What it cannot show**: injury (most of *Violence and sexual offences* is violence "
+    "without injury, stalking and harassment, and sexual offences, which the definition "
+    "excludes), whether an offence happened in a public place or a domestic setting, the "
+    "ages of victims and offenders (so nothing about the under-25 priority), knife "
+    "involvement, the day of the week or the hour. Its counts are therefore several times "
+    "larger than serious violence under the definition, and its trend may differ. A force "
+    "record-level extract is needed for the definition itself."
+)
+
+
+def flow_title(flow: pd.DataFrame, period_label: str, *, public: bool = False) -> str:
+    """The inclusion flow figure's title, stating the finding."""
+    first, last = int(flow["records"].iloc[0]), int(flow["records"].iloc[-1])
+    share = 100 * last / first if first else 0.0
+    if public:
+        return (
+            f"{last:,} of {first:,} street-level crimes ({share:.1f}%) were violence and sexual "
+            f"offences or robbery, the public data proxy for serious violence, in {period_label}"
+        )
+    return (
+        f"{last:,} of {first:,} recorded crimes ({share:.1f}%) meet the serious violence "
+        f"definition in {period_label}"
+    )
+
+
+def flow_alt(flow: pd.DataFrame) -> str:
+    """Alt text of the inclusion flow figure: every bar's label and value."""
+    return (
+        "Horizontal bar chart of the records remaining after each condition of the definition: "
+        + "; ".join(f"{r.step}: {int(r.records):,}" for r in flow.itertuples())
+        + "."
+    )

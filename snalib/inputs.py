@@ -58,27 +58,81 @@ class Inputs:
         return pd.DataFrame(rows)
 
 
-def read_source(name: str, spec: SourceSpec, params: Params) -> SourceResult:
-    """Read one source with the adapter its ``format`` names."""
+def _option_path(spec: SourceSpec, key: str, params: Params, *, required: bool) -> Path | None:
+    """A path given in a source's options, resolved relative to the params file."""
+    value = spec.options.get(key)
+    if value is None:
+        if required:
+            raise InputError(
+                f"format {spec.format} needs options.{key} (a path relative to the params file)",
+                file=params.source_file,
+            )
+        return None
+    path = Path(value)
+    base = params.source_file.parent if params.source_file else Path.cwd()
+    return path if path.is_absolute() else (base / path).resolve()
+
+
+def _check_options(spec: SourceSpec, name: str, allowed: set[str], params: Params) -> None:
+    unknown = set(spec.options) - allowed
+    if unknown:
+        raise InputError(
+            f"sources.{name}.options: unknown option(s) {', '.join(sorted(unknown))} for format "
+            f"{spec.format}; allowed: {', '.join(sorted(allowed)) or 'none'}",
+            file=params.source_file,
+        )
+
+
+def read_source(
+    name: str, spec: SourceSpec, params: Params, *, force_lsoas: set[str] | None = None
+) -> SourceResult:
+    """Read one source with the adapter its ``format`` names.
+
+    ``force_lsoas`` (the LSOAs of the areas lookup) lets adapters of national files keep
+    what belongs to the force and count the rest.
+    """
     fmt = spec.format
     if fmt == "canonical":
+        _check_options(spec, name, set(), params)
         return read_canonical(spec.path, name)
-    if fmt == "police_uk":
-        if name != "crimes":
-            raise InputError(
-                f"format police_uk is only for the crimes source, not {name}", file=spec.path
-            )
-        from snalib.sources.police_uk import read_police_uk
-
-        return read_police_uk(spec.path)
-    if fmt == "home_office_prc":
-        from snalib.sources.home_office import read_home_office_prc
-
-        return read_home_office_prc(spec.path, **spec.options)
     if fmt == "force_extract":
         from snalib.sources.force_extract import read_force_extract
 
         return read_force_extract(spec.path, name, spec.options)
+    expected_table = {
+        "police_uk": "crimes",
+        "home_office_prc": "recorded_crime_counts",
+        "ons_lookup": "areas",
+        "ons_population": "population",
+    }[fmt]
+    if name != expected_table:
+        raise InputError(
+            f"format {fmt} reads the {expected_table} source, not {name}", file=spec.path
+        )
+    if fmt == "police_uk":
+        from snalib.sources.police_uk import read_police_uk
+
+        _check_options(spec, name, set(), params)
+        return read_police_uk(spec.path, force_lsoas=force_lsoas)
+    if fmt == "ons_lookup":
+        from snalib.sources.ons import attach_imd, read_imd2019, read_lsoa_lookup
+
+        _check_options(spec, name, {"csp_lookup", "imd"}, params)
+        csp = _option_path(spec, "csp_lookup", params, required=True)
+        result = read_lsoa_lookup(spec.path, csp, force_codes=params.area.force_codes)
+        imd = _option_path(spec, "imd", params, required=False)
+        if imd is not None:
+            result = attach_imd(result, read_imd2019(imd))
+            result.files.append(imd)
+        result.files.append(csp)
+        return result
+    if fmt == "ons_population":
+        from snalib.sources.ons import read_lsoa_population
+
+        _check_options(spec, name, {"year"}, params)
+        return read_lsoa_population(
+            spec.path, lsoa_codes=force_lsoas, year=int(spec.options.get("year", 2019))
+        )
     raise InputError(
         f"unknown source format '{fmt}' for {name}", file=spec.path
     )  # pragma: no cover
@@ -153,22 +207,39 @@ def load_inputs(params: Params) -> Inputs:
     """
     results: dict[str, SourceResult] = {}
     mode = "record"
-    for name, spec in params.sources.provided().items():
-        result = read_source(name, spec, params)
+    provided = params.sources.provided()
+    # The areas lookup first: adapters of national files use it to keep the force's rows.
+    order = ["areas", *[n for n in provided if n != "areas"]]
+    force_lsoas: set[str] | None = None
+    for name in order:
+        spec = provided[name]
+        result = read_source(name, spec, params, force_lsoas=force_lsoas)
         if result.table == "street_crimes":
             mode = "public"
         if name == "crimes" and result.table == "crimes":
             _check_crimes(result)
         if name == "areas":
             _restrict_areas(result, params)
+            force_lsoas = set(result.data["lsoa_code"].dropna())
         date_col = EVENT_DATES.get(result.table)
         if date_col is not None:
             _check_window(result, date_col, params)
+        if result.table == "street_crimes":
+            _check_month_window(result, params)
         result.reconcile()
         _check_rejections(name, result, params, spec.path)
         results[name] = result
     _cross_checks(results)
-    return Inputs(results=results, mode=mode)
+    return Inputs(results={n: results[n] for n in provided}, mode=mode)
+
+
+def _check_month_window(result: SourceResult, params: Params) -> None:
+    """Street-level crimes carry a month only: a month outside the window is rejected."""
+    w = params.analysis_window
+    first, last = f"{w.start:%Y-%m}", f"{w.end:%Y-%m}"
+    month = result.data["month"]
+    outside = month.notna() & ((month < first) | (month > last))
+    result.reject(outside, f"month: outside the analysis window {first} to {last}", "month")
 
 
 def _cross_checks(results: dict[str, SourceResult]) -> None:

@@ -33,7 +33,13 @@ def _change(current: int, previous: int) -> str:
     return f"{direction} {abs(pct):.1f}% on the previous year ({previous:,})"
 
 
-def key_facts(params, flagged: pd.DataFrame | None, quality: dict, rule: Rule) -> list[Fact]:
+def key_facts(
+    params,
+    flagged: pd.DataFrame | None,
+    quality: dict,
+    rule: Rule,
+    street: pd.DataFrame | None = None,
+) -> list[Fact]:
     """Key facts for the title page.
 
     Parameters
@@ -42,6 +48,8 @@ def key_facts(params, flagged: pd.DataFrame | None, quality: dict, rule: Rule) -
         The run's parameters.
     flagged
         Crimes flagged by :func:`snalib.definition.flag_crimes`, or None (public data mode).
+    street
+        data.police.uk street-level crimes (public data mode), or None.
     quality
         The run's ``data/quality.json``.
     rule
@@ -89,11 +97,36 @@ def key_facts(params, flagged: pd.DataFrame | None, quality: dict, rule: Rule) -
                 "before the public place, domestic and age conditions",
             )
         )
+    if street is not None:
+        facts.extend(_public_facts(street, fy, rule))
     return facts
 
 
+def _public_facts(street: pd.DataFrame, fy: FinancialYear, rule: Rule) -> list[Fact]:
+    from snalib.series import PROXY_TYPES
+
+    months = street["month"].astype("string")
+
+    def in_year(year: FinancialYear) -> pd.DataFrame:
+        return street[(months >= f"{year.start:%Y-%m}") & (months <= f"{year.end:%Y-%m}")]
+
+    now, before = in_year(fy), in_year(fy.previous())
+    proxy_now = int(now["crime_type"].isin(PROXY_TYPES).sum())
+    proxy_before = int(before["crime_type"].isin(PROXY_TYPES).sum())
+    weapons = int((now["crime_type"] == "Possession of weapons").sum())
+    return [
+        Fact(
+            f"Serious violence proxy in {fy.label}",
+            _count(proxy_now, rule),
+            "violence and sexual offences + robbery (public data); "
+            + (_change(proxy_now, proxy_before) if len(before) else "no previous year in the data"),
+        ),
+        Fact("Possession of weapons offences", _count(weapons, rule), "context for the proxy"),
+    ]
+
+
 #: Facts shown in the title page's grid (the others are in the title and the table).
-HEADLINE_LABEL_PREFIXES = ("Serious violence", "Knife", "All ages", "Sources")
+HEADLINE_LABEL_PREFIXES = ("Serious violence", "Knife", "All ages", "Sources", "Possession")
 
 
 def key_facts_html(facts: list[Fact]) -> str:

@@ -33,7 +33,14 @@ from snalib.periods import FinancialYear
 PARAMS_VERSION = 1
 
 #: Adapter formats a source may declare. Adapters live in ``snalib.sources``.
-SOURCE_FORMATS = ("canonical", "police_uk", "home_office_prc", "force_extract")
+SOURCE_FORMATS = (
+    "canonical",
+    "police_uk",
+    "home_office_prc",
+    "force_extract",
+    "ons_lookup",
+    "ons_population",
+)
 
 
 class StrictModel(BaseModel):
@@ -64,11 +71,14 @@ class SourceSpec(StrictModel):
     """One input source: its path and the adapter that reads it."""
 
     path: Path = Field(description="File or folder, relative to the params file.")
-    format: Literal["canonical", "police_uk", "home_office_prc", "force_extract"] = Field(
+    format: Literal[
+        "canonical", "police_uk", "home_office_prc", "force_extract", "ons_lookup", "ons_population"
+    ] = Field(
         default="canonical",
         description="Adapter: canonical (the data contract, CSV or Parquet), police_uk "
         "(data.police.uk street files), home_office_prc (Home Office open data tables), "
-        "force_extract (a force's own extract with a column mapping).",
+        "force_extract (a force's own extract with a column mapping), ons_lookup (ONS LSOA "
+        "lookups, for areas), ons_population (ONS LSOA population totals).",
     )
     options: dict[str, Any] = Field(
         default_factory=dict,
@@ -232,10 +242,10 @@ class Params(StrictModel):
     area: AreaParams
     report_year: str = Field(description="Financial year reported on, e.g. '2020/21'.")
     analysis_window: WindowParams
-    baseline: str = Field(
+    baseline: str | None = Field(
         default="2018/19",
         description="Baseline financial year for the success measures (default the year "
-        "before the VRU began).",
+        "before the VRU began); null when the data do not reach back to one.",
     )
     sources: SourcesParams
     definition: DefinitionParams = Field(default_factory=DefinitionParams)
@@ -255,19 +265,21 @@ class Params(StrictModel):
 
     @field_validator("report_year", "baseline")
     @classmethod
-    def _financial_year(cls, value: str) -> str:
-        return FinancialYear.parse(value).label
+    def _financial_year(cls, value: str | None) -> str | None:
+        return None if value is None else FinancialYear.parse(value).label
 
     @model_validator(mode="after")
     def _window_covers(self) -> Params:
         w = self.analysis_window
         for label, fy in (("report_year", self.fy), ("baseline", self.baseline_fy)):
+            if fy is None:
+                continue
             if fy.start < w.start or fy.end > w.end:
                 raise ValueError(
                     f"{label} {fy.label} ({fy.start} to {fy.end}) is not inside the analysis "
                     f"window {w.start} to {w.end}"
                 )
-        if self.baseline_fy >= self.fy:
+        if self.baseline_fy is not None and self.baseline_fy >= self.fy:
             raise ValueError(
                 f"baseline {self.baseline} must be before report_year {self.report_year}"
             )
@@ -278,8 +290,8 @@ class Params(StrictModel):
         return FinancialYear.parse(self.report_year)
 
     @property
-    def baseline_fy(self) -> FinancialYear:
-        return FinancialYear.parse(self.baseline)
+    def baseline_fy(self) -> FinancialYear | None:
+        return None if self.baseline is None else FinancialYear.parse(self.baseline)
 
     @property
     def run_name(self) -> str:

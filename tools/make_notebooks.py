@@ -98,67 +98,65 @@ else:
                 "code",
                 SETUP
                 + """
-from snalib import charts, definition
+from snalib import charts, definition, series
 from snalib.periods import FinancialYear
 
 fy = FinancialYear.parse(params.report_year)
-public_mode = not run.has("crimes_flagged")
-if not public_mode:
-    flagged = definition.in_financial_year(run.table("crimes_flagged"), fy)""",
+public_mode = run.has("street_crimes")
+if public_mode:
+    street = run.table("street_crimes")
+else:
+    flagged_all = run.table("crimes_flagged")
+    flagged = definition.in_financial_year(flagged_all, fy)""",
             ),
             (
                 "code",
                 """#| label: definition-used
 if public_mode:
-    display(Markdown(
-        "This run uses public data (data.police.uk street-level crime), which has no offence "
-        "codes, victim ages, or domestic and knife flags: the definition cannot be applied."
-    ))
+    display(Markdown(definition.PROXY_EXPLANATION))
 else:
     display(Markdown("**Definition used in this report.** " + definition.describe_definition(params.definition)))""",
             ),
             (
                 "code",
                 """#| label: inclusion-flow-table
-if not public_mode:
+if public_mode:
+    flow = definition.proxy_flow(street, fy)
+else:
     flow = definition.inclusion_flow(flagged, params.definition)
-    flow.insert(0, "financial_year", fy.label)
-    published = run.publish_table(
-        flow, "inclusion_flow",
-        caption=f"Inclusion flow: from all recorded crimes to serious violence, {fy.label}",
-        counts=["records", "excluded", "excluded_not_recorded"],
-        labels={"step_number": "Step", "step": "Condition", "records": "Records remaining",
-                "excluded": "Excluded at this step",
-                "excluded_not_recorded": "Of which the value needed was not recorded",
-                "reason": "Reason for exclusion"},
-        show=["step_number", "step", "records", "excluded", "excluded_not_recorded", "reason"],
-    )
-    display(published)""",
+flow.insert(0, "financial_year", fy.label)
+published = run.publish_table(
+    flow, "inclusion_flow",
+    caption=f"Inclusion flow: from all recorded crimes to serious violence, {fy.label}",
+    counts=["records", "excluded", "excluded_not_recorded"],
+    labels={"step_number": "Step", "step": "Condition", "records": "Records remaining",
+            "excluded": "Excluded at this step",
+            "excluded_not_recorded": "Of which the value needed was not recorded",
+            "reason": "Reason for exclusion"},
+    show=["step_number", "step", "records", "excluded", "excluded_not_recorded", "reason"],
+)
+published""",
             ),
             (
                 "code",
                 """#| label: inclusion-flow-figure
-if not public_mode:
-    share = 100 * flow["records"].iloc[-1] / flow["records"].iloc[0]
-    title = (f"{int(flow['records'].iloc[-1]):,} of {int(flow['records'].iloc[0]):,} recorded crimes "
-             f"({share:.1f}%) meet the serious violence definition in {fy.label}")
-    fig = charts.inclusion_flow_chart(flow, title)
-    alt = ("Horizontal bar chart of the records remaining after each condition of the definition: "
-           + "; ".join(f"{r.step}: {int(r.records):,}" for r in flow.itertuples()) + ".")
-    display(run.publish_figure(fig, "inclusion_flow", title=title, alt=alt,
-                               data=flow[["step_number", "step", "records", "excluded"]],
-                               counts=["records", "excluded"]))""",
+title = definition.flow_title(flow, fy.label, public=public_mode)
+fig = charts.inclusion_flow_chart(flow, title)
+run.publish_figure(fig, "inclusion_flow", title=title, alt=definition.flow_alt(flow),
+                   data=flow[["step_number", "step", "records", "excluded"]],
+                   counts=["records", "excluded"])""",
             ),
             (
                 "code",
                 """#| label: inclusion-flow-text
-if not public_mode:
-    display(Markdown(definition.flow_sentences(published.frame, fy.label)))""",
+display(Markdown(definition.flow_sentences(published.frame, fy.label)))""",
             ),
             (
                 "code",
                 """#| label: definition-groups
-if not public_mode:
+if public_mode:
+    display(Markdown("Crime type groups need offence codes, which public data do not have."))
+else:
     display(run.publish_table(
         definition.group_counts(flagged), "definition_groups",
         caption=f"Crimes in the definition's offence codes by crime type group, {fy.label}",
@@ -167,6 +165,19 @@ if not public_mode:
                 "in_offence_codes": "In the offence codes (all ages, any place)",
                 "serious_violence": "Serious violence (full definition)"},
     ))""",
+            ),
+            (
+                "code",
+                """#| label: monthly-series
+window = params.analysis_window
+if public_mode:
+    monthly = series.public_series(street, window.start, window.end)
+else:
+    monthly = series.record_series(flagged_all, window.start, window.end,
+                                   params.definition.priority_age_limit)
+written = run.publish_table(monthly, "monthly_series", counts=["count"],
+                            caption="Monthly counts of each series over the analysis window")
+display(Markdown(series.describe_series(monthly)))""",
             ),
         ],
     ),
@@ -227,7 +238,8 @@ else:
 from snalib import overview
 
 flagged = run.table("crimes_flagged") if run.has("crimes_flagged") else None
-facts = overview.key_facts(params, flagged, run.quality(), run.rule())""",
+street = run.table("street_crimes") if run.has("street_crimes") else None
+facts = overview.key_facts(params, flagged, run.quality(), run.rule(), street)""",
             ),
             ("code", "#| label: key-facts\ndisplay(HTML(overview.key_facts_html(facts)))"),
             (

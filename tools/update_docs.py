@@ -18,7 +18,9 @@ def main() -> None:
     text = path.read_text(encoding="utf-8")
     head, rest = text.split(BEGIN, 1)
     _, tail = rest.split(END, 1)
-    path.write_text(f"{head}{BEGIN}\n\n{contract_markdown().strip()}\n\n{END}{tail}", encoding="utf-8")
+    path.write_text(
+        f"{head}{BEGIN}\n\n{contract_markdown().strip()}\n\n{END}{tail}", encoding="utf-8"
+    )
     print("updated", path.relative_to(ROOT))
 
 
