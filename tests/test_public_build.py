@@ -1,0 +1,77 @@
+"""Public data mode: `sna build params/leicestershire-public-2021-22.yaml` on the real files.
+
+Needs ../shared beside the checkout (the 15 months of data.police.uk files and the ONS
+lookups); skipped without it. The counts are checked against an independent reading of the
+raw files with the csv module.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections import Counter
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from snalib.cli import main
+from tests.conftest import ROOT, shared_path
+
+pytestmark = [pytest.mark.shared, pytest.mark.xdist_group("public")]
+
+PARAMS = ROOT / "params" / "leicestershire-public-2021-22.yaml"
+
+
+@pytest.fixture(scope="module")
+def public_run(tmp_path_factory) -> Path:
+    shared_path("data", "public", "police_uk_street", "leicestershire")
+    out = tmp_path_factory.mktemp("public") / "run"
+    assert main(["build", str(PARAMS), "--out", str(out), "--quiet"]) == 0
+    return out
+
+
+def _independent_monthly_counts() -> Counter:
+    """Count crimes by (month, type) from the raw CSVs: ASB (no Crime ID) left out, each
+    Crime ID once, in the first month it is listed."""
+    folder = shared_path("data", "public", "police_uk_street", "leicestershire")
+    first_seen: dict[str, tuple[str, str]] = {}
+    for path in sorted(folder.glob("*-street.csv")):
+        with open(path, newline="", encoding="utf-8") as f:
+            for row in csv.DictReader(f):
+                crime_id = row["Crime ID"].strip()
+                if not crime_id:
+                    continue
+                key = (row["Month"], row["Crime type"])
+                if crime_id not in first_seen or key[0] < first_seen[crime_id][0]:
+                    first_seen[crime_id] = key
+    return Counter(first_seen.values())
+
+
+def test_public_build_renders_with_the_proxy_explained(public_run):
+    index = (public_run / "sna" / "index.html").read_text()
+    definition = (public_run / "sna" / "definition.html").read_text()
+    assert "Serious violence proxy in 2021/22" in index
+    assert "public data only" in definition and "cannot be applied" in definition
+
+
+@pytest.mark.parametrize(
+    "crime_type", ["Violence and sexual offences", "Robbery", "Possession of weapons"]
+)
+def test_public_monthly_counts_equal_an_independent_count_of_the_raw_files(public_run, crime_type):
+    series = pd.read_csv(public_run / "tables" / "monthly_series.csv")
+    ours = series[series["series"] == crime_type].set_index("month")["count"].astype(int)
+    expected = _independent_monthly_counts()
+    months = sorted({m for m, _ in expected})
+    assert list(ours.index) == months  # every month of the 15, none missing
+    for month in months:
+        assert ours[month] == expected[(month, crime_type)], month
+
+
+def test_public_build_reconciles_every_source(public_run):
+    quality = json.loads((public_run / "data" / "quality.json").read_text())
+    for name, s in quality["sources"].items():
+        assert s["rows_in"] == s["included"] + s["excluded"] + s["rejected"], name
+    crimes = quality["sources"]["crimes"]
+    assert crimes["rows_in"] == 134_630
+    assert crimes["excluded_by_reason"]["anti-social behaviour (no Crime ID)"] == 13_003
