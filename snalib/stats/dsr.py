@@ -224,14 +224,10 @@ def directly_standardised_rate(
     work = pd.DataFrame(index=data.index)
     for column in by_columns:
         work[column] = data[column]
-    work["_band"] = [normalise_age_band(label) for label in data[age_band]]
-    unmatched = sorted(
-        {
-            str(raw)
-            for raw, band in zip(data[age_band], work["_band"], strict=True)
-            if band not in weights.index
-        }
-    )
+    raw_labels = data[age_band].astype(str)
+    normalised = {label: normalise_age_band(label) for label in raw_labels.unique()}
+    work["_band"] = raw_labels.map(normalised).to_numpy()
+    unmatched = sorted(raw for raw, band in normalised.items() if band not in weights.index)
     if unmatched:
         raise ValueError(
             f"age band label(s) not in the standard population: {unmatched}; "
@@ -260,13 +256,20 @@ def directly_standardised_rate(
             f"{example.to_dict(orient='records')}"
         )
     grouped = work.groupby(group_keys, sort=False, dropna=False)
-    for key, bands in grouped["_band"]:
-        missing_bands = [band for band in weights.index if band not in set(bands)]
-        if missing_bands:
-            raise ValueError(
-                f"group {key} lacks age band(s) {missing_bands} of the standard population; "
-                "add them with their population and a count of 0, or restrict the standard"
-            )
+    # Bands are distinct within a group and all in the standard, so a group is complete
+    # exactly when it has as many rows as the standard has bands.
+    if (grouped["_band"].size() < len(weights)).any():
+        for key, bands in grouped["_band"]:
+            missing_bands = [band for band in weights.index if band not in set(bands)]
+            if missing_bands:
+                keys = key if isinstance(key, tuple) else (key,)
+                where = (
+                    f"group {dict(zip(by_columns, keys, strict=False))}" if by_columns else "data"
+                )
+                raise ValueError(
+                    f"{where} lacks age band(s) {missing_bands} of the standard population; "
+                    "add them with their population and a count of 0, or restrict the standard"
+                )
 
     work["_count_missing"] = work["_count"].isna()
     work["_pop_missing"] = work["_pop"].isna()
@@ -305,15 +308,17 @@ def directly_standardised_rate(
         variance_term=("_variance_term", "sum"),
         weight_total=("_weight", "sum"),
     )
-    bands_with = {
-        flag: grouped.apply(
-            lambda frame, flag=flag: [
-                band for band, hit in zip(frame["_band"], frame[flag], strict=True) if hit
-            ],
-            include_groups=False,
-        )
-        for flag in ("_count_missing", "_pop_missing")
-    }
+    # Age bands with a missing count or population, listed per group (in summary order).
+    group_position = grouped.ngroup().to_numpy()
+    bands_with: dict[str, list[list[str]]] = {}
+    for flag in ("_count_missing", "_pop_missing"):
+        listed: list[list[str]] = [[] for _ in range(len(summary))]
+        hits = work[flag].to_numpy()
+        for position, band in zip(
+            group_position[hits], work["_band"].to_numpy()[hits], strict=True
+        ):
+            listed[position].append(band)
+        bands_with[flag] = listed
 
     total = summary["total_count"].to_numpy(dtype=float)
     weight_total = summary["weight_total"].to_numpy(dtype=float)
