@@ -96,10 +96,7 @@ def rate_ratio(
     case of the binomial. Biometrika 1934;26:404-13.
 
     Breslow NE, Day NE. Statistical methods in cancer research, volume II. Lyon: IARC;
-    1987. (Section 2.3: exact inference for the ratio of two Poisson rates.)
-
-    Ulm K. A simple method to calculate the confidence interval of a standardized
-    mortality ratio. Am J Epidemiol 1990;131:373-5.
+    1987. (Exact conditional inference for comparing two Poisson rates.)
     """
     levels = confidence_levels(confidence)
     inputs, index = broadcast_inputs(
@@ -392,7 +389,7 @@ def minimum_detectable_ratio(
     References
     ----------
     Breslow NE, Day NE. Statistical methods in cancer research, volume II. Lyon: IARC;
-    1987. (Chapter 7: power and sample size for comparing rates.)
+    1987. (Power of comparisons of rates.)
 
     Gu K, Ng HKT, Tang ML, Schucany WR. Testing the ratio of two Poisson rates.
     Biometrical Journal 2008;50:283-98.
