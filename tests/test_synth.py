@@ -296,14 +296,23 @@ def test_deprived_lsoas_have_higher_violence_rates(tables):
     assert deprived > 1.5 * affluent
 
 
-def test_crime_flags_have_realistic_shares(tables):
+def test_crime_flags_have_realistic_shares(tables, truth):
     crimes = tables["crimes"]
+    design_shares = truth["design_shares"]
     vwi = crimes["hocr_code"].isin(["2", "5D", "5E", "8N", "8P", "8S"])
     robbery = crimes["hocr_code"].isin(["34A", "34B"])
-    assert 0.28 <= crimes.loc[vwi, "domestic"].astype(bool).mean() <= 0.40
+    domestic_vwi = crimes.loc[vwi, "domestic"].astype(bool).mean()
+    assert 0.28 <= domestic_vwi <= 0.40
+    assert domestic_vwi == pytest.approx(
+        design_shares["domestic_share_of_violence_with_injury"], abs=0.03
+    )
     assert crimes.loc[robbery, "domestic"].astype(bool).mean() < 0.05
     sv = _in_definition_public(crimes)
-    assert 0.06 <= crimes.loc[sv, "knife"].astype(bool).mean() <= 0.14
+    knife = crimes.loc[sv, "knife"].astype(bool).mean()
+    assert 0.06 <= knife <= 0.14
+    assert knife == pytest.approx(
+        design_shares["knife_share_of_public_non_domestic_definition"], abs=0.025
+    )
     knife_robbery = crimes.loc[robbery, "knife"].astype(bool).mean()
     assert knife_robbery > crimes.loc[crimes["hocr_code"] == "8N", "knife"].astype(bool).mean()
     assert 0.30 <= crimes.loc[robbery, "offender_age"].isna().mean() <= 0.45

@@ -202,6 +202,42 @@ def realised(
 # --------------------------------------------------------------------------- truth
 
 
+def design_shares() -> dict[str, Any]:
+    """Shares implied by the design at the reference date (families weighted by volume).
+
+    Ignores the pre-April 2017 recoding of 8S as 8N and the small differences between the
+    families' seasonal and COVID-19 factors, so realised shares differ slightly.
+    """
+    sv = knife = vwi = vwi_dom = rob = rob_dom = 0.0
+    for fam in design.FAMILIES:
+        p_public = fam.public * (
+            1.0 if fam.exact_location else 1 - design.CRIME_PUBLIC_PLACE_MISSING
+        )
+        for c in fam.codes:
+            volume = fam.annual * c.share
+            if c.code in design.DEFINITION_CODES:
+                weight = volume * p_public * (1 - c.domestic)
+                sv += weight
+                knife += weight * c.knife
+            if c.code in _VWI_CODES:
+                vwi += volume
+                vwi_dom += volume * c.domestic
+            if c.code in ("34A", "34B"):
+                rob += volume
+                rob_dom += volume * c.domestic
+    under = {
+        name: _r(sum(s * max(0, min(hi, design.PRIORITY_AGE - 1) - lo + 1) / (hi - lo + 1)
+                     for lo, hi, s in bands), 4)
+        for name, bands in design.AGE_PROFILES.items()
+    }  # fmt: skip
+    return {
+        "knife_share_of_public_non_domestic_definition": _r(knife / sv, 4),
+        "domestic_share_of_violence_with_injury": _r(vwi_dom / vwi, 4),
+        "domestic_share_of_robbery": _r(rob_dom / rob, 4),
+        "under_25_share_by_age_profile": under,
+    }
+
+
 def build_truth(
     *,
     seed: int,
@@ -456,6 +492,7 @@ def build_truth(
                 crimes.serious_violence_expected_by_lsoa, 3
             ),
         },
+        "design_shares": design_shares(),
         "realised": realised(crimes, assaults, geo, cal, admissions, sizes),
         "recovery": RECOVERY,
     }
