@@ -216,6 +216,8 @@ def _people(
 def _family_crimes(
     f: int, fam: design.Family, inten: Intensity, cal: Calendar, seed: int
 ) -> dict[str, np.ndarray]:
+    """Draw the crimes of one family (stream ``crimes:<family>``) and their true attributes,
+    with the data quality masks of the extract as ``missing:<what>`` arrays."""
     rng = stream(seed, f"crimes:{fam.name}")
     counts = rng.poisson(inten.lam)
     lsoa, day = np.nonzero(counts)
@@ -234,9 +236,8 @@ def _family_crimes(
     # Victims.
     has_victim = (rng.random(n) < fam.victim_recorded) & (fam.victim_profile is not None)
     default_victim = fam.victim_profile or fam.offender_profile
-    v_prof = np.array([_PROFILE_NAMES.index(c.victim_profile or default_victim) for c in codes])[
-        local
-    ]
+    code_profile = [_PROFILE_NAMES.index(c.victim_profile or default_victim) for c in codes]
+    v_prof = np.array(code_profile)[local]
     code_male = np.array([np.nan if c.victim_male is None else c.victim_male for c in codes])
     p_male = np.where(domestic, fam.victim_male_domestic, fam.victim_male)
     p_male = np.where(np.isnan(code_male[local]), p_male, code_male[local])
