@@ -170,7 +170,7 @@ def cmd_demo_data(args) -> int:
 
     demo = synth.generate(args.dir, seed=args.seed, scale=args.scale)
     print(f"Wrote the synthetic demo data to {args.dir}")
-    print(f"Build it with: sna build {demo.params_path}")
+    print(f"Build it with: sna build {demo.params}")
     return EXIT_OK
 
 
@@ -184,7 +184,7 @@ def cmd_demo(args) -> int:
     if not args.quiet:
         print(f"Generating the synthetic demo data in {data_dir} ...", file=sys.stderr)
     demo = synth.generate(data_dir, seed=args.seed, scale=args.scale)
-    params = load_params(demo.params_path)
+    params = load_params(demo.params)
     result = build(params, out=out, renderer=args.renderer, progress=not args.quiet)
     _report_built(result)
     return EXIT_OK

@@ -287,7 +287,7 @@ RISK_FACTORS = Table(
     "Area-level risk and protective factor indicators (long format).",
     (
         C("area_code", "area", "Area the indicator describes (LSOA, district or force)."),
-        C("indicator", "code", "Indicator identifier, e.g. children_looked_after."),
+        C("indicator", "text", "Indicator identifier, e.g. children_looked_after."),
         C("period", "period", "Financial year (YYYY/YY) or month (YYYY-MM)."),
         C("numerator", "number", "Numerator, where the indicator is a rate.", nullable=True),
         C("denominator", "number", "Denominator, where it is a rate.", nullable=True),
@@ -338,7 +338,7 @@ SURVEY = Table(
         C("age_band", "age_band", "Age band of the respondent.", nullable=True),
         C("sex", "sex", "Respondent's sex.", nullable=True),
         C("weight", "weight", "Survey weight (> 0)."),
-        C("question", "code", "Question identifier."),
+        C("question", "text", "Question identifier."),
         C("response", "text", "Response category."),
     ),
     unique_together=("respondent_id", "question"),

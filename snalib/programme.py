@@ -66,14 +66,18 @@ def spend_sentence(table: pd.DataFrame, financial_year: str) -> str:
         actual = float(total["actual"])
         text += f" and £{actual:,.0f} was spent ({100 * (actual - planned) / planned:+.1f}% against plan)"
     text += "."
-    for column, word in (("planned", "planned"), ("actual", "spent")):
-        share = intervention_share(table, column)
-        if share is None:
-            continue
-        meets = "meets" if share >= MIN_INTERVENTION_SHARE else "does not meet"
+    shares = {
+        word: share
+        for column, word in (("planned", "the plan"), ("actual", "actual spend"))
+        if (share := intervention_share(table, column)) is not None
+    }
+    if shares:
+        parts = " and ".join(f"{share:.1%} of {word}" for word, share in shares.items())
+        meets = all(share >= MIN_INTERVENTION_SHARE for share in shares.values())
         text += (
-            f" Interventions were {share:.1%} of the {word} total, which {meets} the Home "
-            f"Office requirement of at least {MIN_INTERVENTION_SHARE:.0%}."
+            f" Interventions were {parts}, which {'meets' if meets else 'does not meet'} the "
+            f"Home Office requirement that at least {MIN_INTERVENTION_SHARE:.0%} of funding is "
+            "spent on interventions."
         )
     return text
 

@@ -10,7 +10,9 @@ def flatten(data: dict, prefix: str = "") -> list[tuple[str, str]]:
     rows: list[tuple[str, str]] = []
     for key, value in data.items():
         path = f"{prefix}{key}"
-        if isinstance(value, dict) and value:
+        if isinstance(value, dict) and not value:
+            continue  # e.g. empty adapter options
+        if isinstance(value, dict):
             rows.extend(flatten(value, path + "."))
         elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
             for i, item in enumerate(value):

@@ -16,11 +16,13 @@ from __future__ import annotations
 import base64
 import html
 import io
+import numbers
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 # Links in chapters are relative to the rendered page: <run>/<report>/<chapter>.html
@@ -34,17 +36,34 @@ def write_csv(frame: pd.DataFrame, path: Path) -> None:
 
 
 def _format_cell(value: object, fmt: str | None) -> str:
-    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
+    if (
+        value is None
+        or value is pd.NA
+        or (isinstance(value, float | np.floating) and np.isnan(value))
+    ):
         return ""
-    if isinstance(value, bool):
+    if isinstance(value, bool | np.bool_):
         return "yes" if value else "no"
-    if fmt and isinstance(value, int | float) and not isinstance(value, bool):
+    if isinstance(value, numbers.Number) and fmt:
         return format(value, fmt)
-    if isinstance(value, int):
-        return f"{value:,}"
-    if isinstance(value, float):
-        return f"{value:,.0f}" if value.is_integer() else f"{value:,.2f}"
+    if isinstance(value, numbers.Integral):
+        return f"{int(value):,}"
+    if isinstance(value, numbers.Real):
+        return f"{float(value):,.2f}"
     return str(value)
+
+
+def _default_format(col: pd.Series) -> str | None:
+    """A column's number format: thousands separators and the decimals its values need (at
+    most 2), the same for every cell so that the column lines up."""
+    values = pd.to_numeric(col, errors="coerce").dropna()
+    if values.empty or pd.api.types.is_integer_dtype(values):
+        return ",.0f" if not values.empty else None
+    floats = values.astype(float)
+    for decimals in (0, 1):
+        if np.allclose(floats, floats.round(decimals), rtol=0, atol=1e-9):
+            return f",.{decimals}f"
+    return ",.2f"
 
 
 SYMBOLS = {"[c]", "[u]", "[x]", "[z]"}
@@ -76,9 +95,12 @@ def table_html(
 ) -> str:
     """An accessible HTML table: caption, ``th scope="col"``, numbers right-aligned."""
     labels = dict(labels or {})
-    formats = dict(formats or {})
     cols = list(frame.columns)
     numeric = {c for c in cols if _is_numeric_column(frame[c])}
+    formats = {c: _default_format(frame[c]) for c in numeric} | dict(formats or {})
+    for c in numeric:  # years are labels, not quantities: no thousands separator
+        if "year" in str(c).lower() and formats.get(c) == ",.0f":
+            formats[c] = ".0f"
     num_class = ' class="num"'
     head = "".join(
         f'<th scope="col"{num_class if c in numeric else ""}>{html.escape(labels.get(c, c))}</th>'
