@@ -180,3 +180,21 @@ def test_internal_failure_exits_1_with_the_log_path(handwritten, monkeypatch, ca
     log = next(tmp_path.glob("run.building/logs/build.log"))
     assert "deliberate failure" in log.read_text()
     assert not (tmp_path / "run").exists()  # a failed build never replaces a run
+
+
+@pytest.mark.quarto
+@pytest.mark.skipif(shutil.which("quarto") is None, reason="needs the quarto CLI on PATH")
+def test_build_with_quarto_renders_both_books(handwritten, tmp_path):
+    proc = sna(
+        "build",
+        str(handwritten / "params.yaml"),
+        "--out",
+        str(tmp_path / "run"),
+        "--renderer",
+        "quarto",
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "Rendered with Quarto" in proc.stdout
+    assert (tmp_path / "run" / "sna" / "index.html").is_file()
+    assert (tmp_path / "run" / "annual-report" / "index.html").is_file()
+    assert "Inclusion flow" in (tmp_path / "run" / "sna" / "definition.html").read_text()
