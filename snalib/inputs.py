@@ -126,6 +126,15 @@ def read_source(
             result.files.append(imd)
         result.files.append(csp)
         return result
+    if fmt == "home_office_prc":
+        from snalib.sources.home_office import read_home_office_prc
+
+        _check_options(spec, name, {"force_names", "pfa_lookup"}, params)
+        return read_home_office_prc(
+            spec.path,
+            force_names=spec.options.get("force_names"),
+            pfa_lookup=_option_path(spec, "pfa_lookup", params, required=False),
+        )
     if fmt == "ons_population":
         from snalib.sources.ons import read_lsoa_population
 

@@ -109,6 +109,7 @@ class SourcesParams(StrictModel):
     interventions: SourceSpec | None = None
     spend: SourceSpec | None = None
     survey: SourceSpec | None = None
+    recorded_crime_counts: SourceSpec | None = None
 
     def provided(self) -> dict[str, SourceSpec]:
         """Sources given in the params file, by canonical table name."""

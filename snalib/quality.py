@@ -24,9 +24,13 @@ SOURCE_LABELS = {
     "interventions": "Intervention monitoring",
     "spend": "Spend against plan",
     "survey": "Community survey",
+    "recorded_crime_counts": "Home Office recorded crime (open data tables)",
 }
 
+#: Sources listed in the data quality chapter even when not provided.
 ALL_SOURCES = [name for name in TABLES if name not in ("street_crimes", "recorded_crime_counts")]
+#: Listed only when provided (context sources).
+OPTIONAL_CONTEXT = ["recorded_crime_counts"]
 
 
 def reconciliation_table(quality: dict) -> pd.DataFrame:
@@ -37,7 +41,8 @@ def reconciliation_table(quality: dict) -> pd.DataFrame:
     """
     rows = []
     sources = quality["sources"]
-    for name in ALL_SOURCES:
+    names = ALL_SOURCES + [n for n in OPTIONAL_CONTEXT if n in sources]
+    for name in names:
         s = sources.get(name)
         if s is None:
             rows.append(
