@@ -102,8 +102,10 @@ def describe_inputs(params, results: dict[str, Any]) -> list[dict[str, Any]]:
     for name, spec in params.sources.provided().items():
         result = results.get(name)
         files = []
-        for f in result.files if result is not None else []:
-            f = Path(f)
+        unique = dict.fromkeys(
+            Path(f).resolve() for f in (result.files if result is not None else [])
+        )
+        for f in unique:
             if f.is_file():
                 files.append(
                     {
