@@ -236,6 +236,23 @@ def parse_table(
     return _assemble(raw, data, problems, spec, source_file, notes or [])
 
 
+def _reasons(problems: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Per row: the first column with a problem, and "column: problem; ..." for all of them.
+
+    Built column by column (vectorised), because a file can have many rejected rows.
+    """
+    first = np.full(len(problems), "", dtype=object)
+    reason = np.full(len(problems), "", dtype=object)
+    for col in problems.columns:
+        text = problems[col].to_numpy(dtype=object)
+        has = text != ""
+        first[has & (first == "")] = col
+        piece = np.where(has, col + ": " + text.astype(str), "")
+        joiner = np.where(has & (reason != ""), "; ", "")
+        reason = reason + joiner + piece
+    return first, reason
+
+
 def _assemble(
     raw: pd.DataFrame,
     data: pd.DataFrame,
@@ -247,16 +264,13 @@ def _assemble(
     bad = (problems != "").any(axis=1)
     rows = pd.Series(np.arange(1, len(raw) + 1), index=raw.index)
     if bad.any():
-        first_col = problems.loc[bad].apply(lambda r: next(c for c in r.index if r[c]), axis=1)
-        reason = problems.loc[bad].apply(
-            lambda r: "; ".join(f"{c}: {r[c]}" for c in r.index if r[c]), axis=1
-        )
+        first_col, reason = _reasons(problems.loc[bad])
         rejected = pd.DataFrame(
             {
                 "source_file": source_file,
                 "source_row": rows[bad].to_numpy(),
-                "column": first_col.to_numpy(),
-                "reason": reason.to_numpy(),
+                "column": first_col,
+                "reason": reason,
             }
         )
         rejected = pd.concat(
