@@ -32,6 +32,18 @@ FLAG_COLUMNS = [
 ]
 
 
+#: Columns of ``tables/inclusion_flow.csv`` (before ``financial_year`` is added).
+FLOW_COLUMNS = [
+    "step_number",
+    "step_id",
+    "step",
+    "records",
+    "excluded",
+    "excluded_not_recorded",
+    "reason",
+]
+
+
 @dataclass(frozen=True)
 class Step:
     """One step of the inclusion flow."""
@@ -252,15 +264,7 @@ def inclusion_flow(flagged: pd.DataFrame, definition: DefinitionParams) -> pd.Da
         )
     flow = pd.DataFrame(
         rows,
-        columns=[
-            "step_number",
-            "step_id",
-            "step",
-            "records",
-            "excluded",
-            "excluded_not_recorded",
-            "reason",
-        ],
+        columns=FLOW_COLUMNS,
     )
     final = int(flagged["serious_violence"].sum())
     if int(flow["records"].iloc[-1]) != final:  # pragma: no cover - an internal invariant
@@ -397,15 +401,7 @@ def proxy_flow(street: pd.DataFrame, fy) -> pd.DataFrame:
     ]
     return pd.DataFrame(
         rows,
-        columns=[
-            "step_number",
-            "step_id",
-            "step",
-            "records",
-            "excluded",
-            "excluded_not_recorded",
-            "reason",
-        ],
+        columns=FLOW_COLUMNS,
     )
 
 
