@@ -187,6 +187,21 @@ def _restrict_areas(result: SourceResult, params: Params) -> None:
         )
 
 
+def _examples(rejected: pd.DataFrame, n: int = 3) -> str:
+    """A few rejected rows with the offending raw value, e.g. "row 2 offence_date='31/12/2021'"."""
+    out = []
+    for _, row in rejected.head(n).iterrows():
+        column = str(row.get("column", ""))
+        value = row.get(column, None) if column in rejected.columns else None
+        shown = (
+            f" {column}={str(value)[:40]!r}"
+            if value is not None and not pd.isna(value)
+            else f" {column}"
+        )
+        out.append(f"row {int(row['source_row'])}{shown}")
+    return ", ".join(out)
+
+
 def _check_rejections(name: str, result: SourceResult, params: Params, path: Path) -> None:
     if result.rows_in == 0:
         return
@@ -198,8 +213,8 @@ def _check_rejections(name: str, result: SourceResult, params: Params, path: Pat
         raise InputError(
             f"{result.n_rejected:,} of {result.rows_in:,} {name} rows ({share:.1%}) were rejected, "
             f"more than the {params.validation.max_rejected_share:.0%} allowed by "
-            f"validation.max_rejected_share. Most common reasons: {reasons}. Fix the extract "
-            "or raise the threshold.",
+            f"validation.max_rejected_share. Most common reasons: {reasons}. "
+            f"For example: {_examples(result.rejected)}. Fix the extract or raise the threshold.",
             file=path,
             column=str(result.rejected["column"].iloc[0]) or None,
             rows=rows,

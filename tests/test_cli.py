@@ -141,6 +141,7 @@ def test_too_many_rejected_rows_exit_2(handwritten, capsys):
     err = capsys.readouterr().err
     assert code == 2
     assert "max_rejected_share" in err and "offence_date" in err and "crimes.csv" in err
+    assert "row 1 offence_date='31/12/2021'" in err  # the offending value is shown
 
 
 def test_help_describes_every_command():
