@@ -54,6 +54,7 @@ NOTEBOOKS: tuple[NotebookStage, ...] = (
     NotebookStage("data quality", "01-data-quality.ipynb"),
     NotebookStage("definition", "02-definition.ipynb"),
     NotebookStage("programme and spend", "20-programme.ipynb"),
+    NotebookStage("success measures", "04-success-measures.ipynb"),
     NotebookStage("overview", "00-overview.ipynb"),
     NotebookStage("methods", "99-methods.ipynb", after_manifest=True),
 )
