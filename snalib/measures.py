@@ -780,7 +780,7 @@ def detectable_change(baseline_count, baseline_population, current_population, d
     b = np.asarray(baseline_count, dtype=float)
     d_b = np.asarray(baseline_population, dtype=float)
     d_a = np.asarray(current_population, dtype=float)
-    b, d_b, d_a = np.broadcast_arrays(b, d_b, d_a)
+    b, d_b, d_a = (np.atleast_1d(x) for x in np.broadcast_arrays(b, d_b, d_a))
     out = np.full(b.shape, np.nan)
     for i in np.flatnonzero(~np.isnan(b) & ~np.isnan(d_b) & ~np.isnan(d_a) & (b > 0)):
         ratio = _detectable_ratio(int(b[i]), round(float(d_a[i] / d_b[i]), 12), direction)
@@ -1530,11 +1530,15 @@ def measure_series(
     withheld, secondary = _withheld_series(table, groups, rule)
     data = table[["group", "period", "financial_year"]].copy()
     data.insert(0, "measure", measure.name)
-    data["count"] = counts.round().astype("Int64").astype(object).where(~secondary, SUPPRESSED)
+    data["count"] = counts.round().astype("Int64").astype(object).where(~withheld, SUPPRESSED)
     data["notes"] = np.where(
         secondary,
         SECONDARY_NOTE,
-        np.where(counts.isna(), "not available: suppressed at source", ""),
+        np.where(
+            withheld,
+            rule.suppression_note,
+            np.where(counts.isna(), "not available: suppressed at source or not covered", ""),
+        ),
     )
     plot = table[["group", "start", "end"]].copy()
     plot["value"] = counts.where(~withheld)

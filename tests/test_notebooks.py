@@ -153,3 +153,117 @@ def test_methods_notebook_lists_every_input_with_its_checksum(small_run):
     assert inputs["sha256"].str.len().min() > 10
     params = pd.read_csv(small_run / "tables" / "provenance_parameters.csv").set_index("parameter")
     assert params.loc["report_year", "value"] == "2021/22"
+
+
+def _financial_year(frame: pd.DataFrame, column: str = "offence_date") -> pd.DataFrame:
+    dates = frame[column]
+    return frame[(dates >= "2021-04-01") & (dates <= "2022-03-31")]
+
+
+def _published(value: int, threshold: int) -> str:
+    return str(value) if value == 0 or value >= threshold else "[c]"
+
+
+def test_success_measures_notebook_writes_six_rows_that_match_the_data(small_run):
+    table = pd.read_csv(
+        small_run / "tables" / "success_measures.csv", dtype=str, keep_default_na=False
+    )
+    required = {
+        "measure", "group", "baseline_period", "baseline_count", "current_period",
+        "current_count", "change_pct", "rate_ratio", "lower95", "upper95", "p_value", "status",
+    }  # fmt: skip
+    assert required <= set(table.columns)
+    assert list(table["measure_id"]) == ["admissions"] * 2 + ["knife_crime"] * 2 + ["homicides"] * 2
+    assert list(table["group"]) == ["all ages", "under 25"] * 3
+    assert set(table["baseline_period"]) == {"2018/19"} and set(table["current_period"]) == {
+        "2021/22"
+    }
+    rows = table.set_index(["measure_id", "group"])
+    flagged = _financial_year(pd.read_parquet(small_run / "data" / "crimes_flagged.parquet"))
+    knife = flagged[
+        flagged["exclusion_step"].isin(["", "priority_age"]) & flagged["knife"].fillna(False)
+    ]
+    assert rows.loc[("knife_crime", "all ages"), "current_count"] == _published(len(knife), 5)
+    homicides = _financial_year(pd.read_parquet(small_run / "data" / "homicides.parquet"))
+    n = int((~homicides["domestic"]).sum())
+    assert rows.loc[("homicides", "all ages"), "current_count"] == _published(n, 5)
+    admissions = pd.read_parquet(small_run / "data" / "admissions.parquet")
+    x99 = admissions[
+        (admissions["icd10_cause"] == "X99") & admissions["period"].between("2021-04", "2022-03")
+    ]
+    assert rows.loc[("admissions", "all ages"), "current_count"] == _published(
+        int(x99["count"].sum()), 8
+    )
+    assert set(table["status"]) <= {
+        "significant reduction", "significant increase", "no significant change",
+        "too few events to conclude", "not available",
+    }  # fmt: skip
+    outputs = _outputs(small_run, "04-success-measures.ipynb")
+    for label, name in (
+        ("admissions-series", "success_measure_admissions"),
+        ("knife-crime-series", "success_measure_knife_crime"),
+        ("homicides-series", "success_measure_homicides"),
+        ("district-funnel", "district_funnel"),
+    ):
+        html = outputs[label][0]["data"]["text/html"]
+        assert 'alt="' in html and f"figures/{name}.csv" in html
+        for ext in ("svg", "png", "csv"):
+            assert (small_run / "figures" / f"{name}.{ext}").stat().st_size > 0
+
+
+def test_success_measures_publish_no_count_below_the_threshold_in_tables_figures_or_html(
+    small_run,
+):
+    from bs4 import BeautifulSoup
+
+    from snalib.measures import COUNT_COLUMNS, DERIVED_FROM
+    from snalib.render import render_report
+
+    table = pd.read_csv(
+        small_run / "tables" / "success_measures.csv", dtype=str, keep_default_na=False
+    )
+    for _, row in table.iterrows():
+        threshold = 8 if row["source"] == "hes" else 5
+        for col in COUNT_COLUMNS:
+            value = pd.to_numeric(row[col], errors="coerce")
+            assert not 1 <= value < threshold, (row["measure_id"], row["group"], col, value)
+        for col, periods in DERIVED_FROM.items():
+            bases = [pd.to_numeric(row[f"{p}_count"], errors="coerce") for p in periods]
+            if any(pd.isna(b) or b < 10 for b in bases) and row[col] != "":
+                assert row[col] == "[u]", (row["measure_id"], row["group"], col)
+        if "[c]" in set(row[COUNT_COLUMNS]):
+            assert "suppressed" in row["notes"] or "withheld" in row["notes"]
+    # the small run has some small homicide counts: they are withheld, with the rule named
+    homicides = pd.read_parquet(small_run / "data" / "homicides.parquet")
+    baseline = homicides[homicides["offence_date"].between("2018-04-01", "2019-03-31")]
+    small = int((~baseline["domestic"]).sum())
+    homicide_row = table[(table["measure_id"] == "homicides") & (table["group"] == "all ages")]
+    assert homicide_row["baseline_count"].iloc[0] == _published(small, 5)
+    for name in ("success_measure_admissions", "success_measure_knife_crime",
+                 "success_measure_homicides", "district_funnel"):  # fmt: skip
+        data = pd.read_csv(small_run / "figures" / f"{name}.csv", dtype=str)
+        threshold = 8 if name.endswith("admissions") else 5
+        counts = pd.to_numeric(data["count"], errors="coerce")
+        assert not ((counts >= 1) & (counts < threshold)).any(), name
+
+    render_report("sna", small_run, "builtin")
+    render_report("annual-report", small_run, "builtin")
+    for report in ("sna", "annual-report"):
+        soup = BeautifulSoup(
+            (small_run / report / "success-measures.html").read_text(encoding="utf-8"),
+            "html.parser",
+        )
+        shown = soup.find("table", id="tbl-success_measures")
+        headers = [th.get_text() for th in shown.find("thead").find_all("th")]
+        count_cols = [i for i, h in enumerate(headers) if h.endswith("count")]
+        assert len(count_cols) == 3
+        for tr in shown.find("tbody").find_all("tr"):
+            cells = [td.get_text() for td in tr.find_all("td")]
+            threshold = 8 if cells[0].startswith("Emergency hospital") else 5
+            for i in count_cols:
+                value = pd.to_numeric(cells[i].replace(",", ""), errors="coerce")
+                assert not 1 <= value < threshold, (report, cells[0], headers[i], value)
+        text = soup.get_text(" ")
+        assert "Homicides are rare" in text
+        if 1 <= small < 5:
+            assert "[c] (withheld) in the baseline year 2018/19" in text
