@@ -96,6 +96,8 @@ class Measure:
         What one event is, plural ("admissions", "crimes", "homicides").
     data
         The input table it comes from.
+    short
+        A short name for table rows.
     """
 
     key: str
@@ -103,6 +105,7 @@ class Measure:
     source: str
     unit: str
     data: str
+    short: str = ""
 
     def group_description(self, group: str, limit: int) -> str:
         """Who is counted in a group, in words."""
@@ -125,6 +128,7 @@ MEASURES: dict[str, Measure] = {
         "hes",
         "admissions",
         "admissions",
+        "Admissions for assault by sharp object (X99)",
     ),
     "knife_crime": Measure(
         "knife_crime",
@@ -132,6 +136,7 @@ MEASURES: dict[str, Measure] = {
         "police",
         "crimes",
         "crimes",
+        "Knife-enabled serious violence",
     ),
     "homicides": Measure(
         "homicides",
@@ -139,6 +144,7 @@ MEASURES: dict[str, Measure] = {
         "police",
         "homicides",
         "homicides",
+        "Non-domestic homicides",
     ),
 }
 
@@ -604,11 +610,7 @@ def knife_crime_events(
     notes = {
         ALL_AGES: [],
         young_group(limit): (
-            [f"crimes with no recorded victim age are counted in all ages only ({unknown_age:,} "
-             "over the whole window)"]
-            if unknown_age >= 10
-            else (["crimes with no recorded victim age are counted in all ages only"]
-                  if unknown_age else [])
+            ["crimes with no recorded victim age count in all ages only"] if unknown_age else []
         ),
     }  # fmt: skip
     return MeasureEvents(measure, events, _window_years(*window), notes=notes)
@@ -926,6 +928,7 @@ def compare_periods(
 COLUMNS = [
     "measure_id",
     "measure",
+    "measure_short",
     "group",
     "who",
     "source",
@@ -948,6 +951,7 @@ COLUMNS = [
     "rate_ratio",
     "lower95",
     "upper95",
+    "rate_ratio_95ci",
     "p_value",
     "detectable_fall_pct",
     "detectable_rise_pct",
@@ -969,6 +973,7 @@ DERIVED_FROM: dict[str, tuple[str, ...]] = {
     "rate_ratio": ("baseline", "current"),
     "lower95": ("baseline", "current"),
     "upper95": ("baseline", "current"),
+    "rate_ratio_95ci": ("baseline", "current"),
     "p_value": ("baseline", "current"),
     # The detectable change is a function of the baseline count: it would reveal it.
     "detectable_fall_pct": ("baseline",),
@@ -977,6 +982,7 @@ DERIVED_FROM: dict[str, tuple[str, ...]] = {
 
 LABELS = {
     "measure": "Measure",
+    "measure_short": "Measure",
     "group": "Group",
     "who": "Who is counted",
     "baseline_period": "Baseline year",
@@ -992,22 +998,20 @@ LABELS = {
     "rate_ratio": "Rate ratio (report year : baseline)",
     "lower95": "95% CI lower",
     "upper95": "95% CI upper",
+    "rate_ratio_95ci": "Rate ratio (95% CI)",
     "p_value": "p-value",
     "detectable_fall_pct": "Smallest detectable fall (%)",
     "status": "Status",
 }
 SHOWN = [
-    "measure",
+    "measure_short",
     "group",
     "baseline_count",
     "previous_count",
     "current_count",
     "baseline_rate",
     "current_rate",
-    "change_pct",
-    "rate_ratio",
-    "lower95",
-    "upper95",
+    "rate_ratio_95ci",
     "p_value",
     "detectable_fall_pct",
     "status",
@@ -1130,6 +1134,7 @@ def measures_table(
             row: dict[str, object] = {
                 "measure_id": key,
                 "measure": measure.name,
+                "measure_short": measure.short or measure.name,
                 "group": group,
                 "who": measure.group_description(group, limit),
                 "source": measure.source,
@@ -1179,6 +1184,10 @@ def measures_table(
     table.loc[~np.isfinite(table["change_pct_previous"]), "change_pct_previous"] = np.nan
     for col in ("rate_ratio", "lower95", "upper95", "change_pct"):
         table.loc[~np.isfinite(table[col].astype(float)), col] = np.nan
+    table["rate_ratio_95ci"] = [
+        f"{r:.2f} ({lo:.2f} to {hi:.2f})" if not np.isnan([r, lo, hi]).any() else np.nan
+        for r, lo, hi in zip(table["rate_ratio"], table["lower95"], table["upper95"], strict=True)
+    ]
     table["notes"] = table["notes"].map(lambda items: "; ".join(items))
     for name in ("baseline", "previous", "current"):
         for col in (f"{name}_count", f"{name}_population"):
@@ -1780,7 +1789,13 @@ def funnel_words(
         f"95% (dashed) and 99.8% (solid) limits narrowing as population grows. {described}."
         + (f" {hidden} district(s) are not plotted (too few crimes)." if hidden else "")
     )
-    note = (
+    what = (
+        "Serious violence is the headline definition (with its priority age condition, when "
+        "the run sets one), per 100,000 residents of all ages. "
+        if label == "serious violence"
+        else f"The public data proxy ({label}), per 100,000 residents. "
+    )
+    note = what + (
         f"Residents: mid-{pop_year} estimates. Limits assume Poisson counts; real district "
         "rates vary more than that, so a point just outside the 95% limits is weak evidence."
         + (

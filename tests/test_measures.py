@@ -252,9 +252,7 @@ def test_knife_crime_counts_all_ages_without_the_age_step_and_under_25_by_victim
     assert events.count(measures.ALL_AGES, FinancialYear(2021)) == (4.0, "")
     assert events.count("under 25", FinancialYear(2021)) == (2.0, "")
     assert events.count(measures.ALL_AGES, FinancialYear(2018)) == (0.0, "")  # a real zero
-    assert events.notes["under 25"] == [
-        "crimes with no recorded victim age are counted in all ages only"
-    ]
+    assert events.notes["under 25"] == ["crimes with no recorded victim age count in all ages only"]
     no_age_step = flag_crimes(_crimes(), DefinitionParams(apply_priority_age=False))
     again = measures.knife_crime_events(no_age_step, 25, WINDOW)
     assert again.count(measures.ALL_AGES, FinancialYear(2021)) == (4.0, "")
