@@ -957,6 +957,7 @@ COLUMNS = [
     "detectable_rise_pct",
     "status",
     "status_reason",
+    "method_notes",
     "notes",
 ]
 COUNT_COLUMNS = ["baseline_count", "previous_count", "current_count"]
@@ -1007,7 +1008,6 @@ SHOWN = [
     "measure_short",
     "group",
     "baseline_count",
-    "previous_count",
     "current_count",
     "baseline_rate",
     "current_rate",
@@ -1164,7 +1164,8 @@ def measures_table(
                         float(rate["upper"].iloc[0]) if rate is not None else math.nan
                     )
             notes += [n for n in measure_events.notes.get(group, []) if n not in notes]
-            row["notes"] = reasons + notes
+            row["notes"] = reasons
+            row["method_notes"] = "; ".join(notes)
             row["_reason"] = reasons[0] if reasons else ""
             rows.append(row)
     table = pd.DataFrame(rows)
