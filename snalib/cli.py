@@ -108,6 +108,7 @@ def _parser() -> argparse.ArgumentParser:
         "../outputs/<slug>-<year> beside the params file)",
     )
     _render_args(p)
+    _report_parser(sub)
     return parser
 
 
@@ -190,11 +191,56 @@ def cmd_demo(args) -> int:
     return EXIT_OK
 
 
+# --------------------------------------------------------------------------- sna report
+# The periodic monitoring report (issue 5): snalib.monitoring.build_monitoring_report.
+
+
+def _report_parser(sub) -> None:
+    p = sub.add_parser(
+        "report",
+        help="a short periodic report, e.g. the board's monitoring report",
+        description="Build a short periodic report from PARAMS.yaml. 'monitoring': serious "
+        "violence by week, month or quarter with XmR statistical process control charts "
+        "(NHS 'Making Data Count' rules) and the latest period against a year earlier. It "
+        "validates the inputs, executes notebooks/05-monitoring.ipynb and renders "
+        "reports/monitoring into OUT/monitoring/index.html.",
+    )
+    p.add_argument("kind", choices=("monitoring",), help="the report to build")
+    p.add_argument("params", type=Path, metavar="PARAMS.yaml")
+    p.add_argument(
+        "--period",
+        choices=("week", "month", "quarter"),
+        default="month",
+        help="monitoring period (default month; week needs offence dates, not public data)",
+    )
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="run directory (default: the build's run directory with -monitoring-PERIOD)",
+    )
+    _render_args(p)
+
+
+def cmd_report(args) -> int:
+    from snalib.monitoring import build_monitoring_report
+    from snalib.params import load_params
+
+    params = load_params(args.params)
+    result = build_monitoring_report(
+        params, args.period, out=args.out, renderer=args.renderer, progress=not args.quiet
+    )
+    print(f"Rendered with {'Quarto' if result.renderer == 'quarto' else 'the built-in renderer'}.")
+    print(f"Monitoring report ({args.period}): {result.index}")
+    return EXIT_OK
+
+
 COMMANDS = {
     "validate": cmd_validate,
     "build": cmd_build,
     "demo-data": cmd_demo_data,
     "demo": cmd_demo,
+    "report": cmd_report,
 }
 
 

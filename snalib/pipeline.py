@@ -53,6 +53,8 @@ class NotebookStage:
 NOTEBOOKS: tuple[NotebookStage, ...] = (
     NotebookStage("data quality", "01-data-quality.ipynb"),
     NotebookStage("definition", "02-definition.ipynb"),
+    NotebookStage("trends", "03-trends.ipynb"),
+    NotebookStage("monitoring", "05-monitoring.ipynb"),
     NotebookStage("programme and spend", "20-programme.ipynb"),
     NotebookStage("success measures", "04-success-measures.ipynb"),
     NotebookStage("overview", "00-overview.ipynb"),
