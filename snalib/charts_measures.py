@@ -137,7 +137,8 @@ def funnel_chart(funnel: DistrictFunnel):
     fig, ax = plt.subplots(figsize=(9, 5.4))
     limits = funnel.limits
     points = funnel.points
-    x_max = float(points["population"].max()) * 1.12 if len(points) else 1.0
+    populations = pd.to_numeric(funnel.data["population"], errors="coerce")
+    x_max = float(populations.max()) * 1.12
     for name, style, label in (
         ("99_8", "-", "99.8% limits"),
         ("95", "--", "95% limits"),
@@ -183,6 +184,17 @@ def funnel_chart(funnel: DistrictFunnel):
         low, high = float(values.min()), float(values.max())
         pad = (high - low) * 0.35 + funnel.baseline * 0.1
         ax.set_ylim(max(0.0, low - pad), high + pad)
+    else:
+        ax.set_ylim(0, funnel.baseline * 3)
+        ax.text(
+            0.5,
+            0.85,
+            "No district has enough crimes for its rate to be shown",
+            transform=ax.transAxes,
+            ha="center",
+            fontsize=11,
+            bbox={"facecolor": "white", "edgecolor": "none"},
+        )
     ax.set_xlim(0, x_max)
     _label_points(ax, points)
     ax.set_xlabel("Residents")

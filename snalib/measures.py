@@ -1702,8 +1702,9 @@ def district_funnel(inputs: MeasureInputs, params, rule: Rule) -> DistrictFunnel
     table["significance"] = sig["significance"].to_numpy()
     baseline = float(sig["baseline"].iloc[0])
     # Limits drawn across the whole chart, from 1 event to beyond the largest district.
-    most = float(table["population"].max()) * 1.6 * baseline / PER
-    grid = np.unique(np.round(np.geomspace(1, max(most, 2.0), 400)))
+    expected = float(table["population"].max()) * 1.2 * baseline / PER
+    most = max(2 * expected, expected + 10 * math.sqrt(expected) + 20)
+    grid = np.unique(np.round(np.geomspace(1, most, 400)))
     limits = rate_funnel_limits(table["count"], denominator=table["population"], events=grid)
     for name in ("lower95", "upper95", "lower99_8", "upper99_8"):
         x = limits[f"{name}_population"].to_numpy()
@@ -1757,7 +1758,12 @@ def funnel_words(
             return f"{names(items)} {where}"
         return f"{len(items)} districts {where}"
 
-    if high or low:
+    if shown.empty:
+        title = (
+            f"{label.capitalize()} in {fy_label}: no district had enough crimes for its rate to "
+            "be shown"
+        )
+    elif high or low:
         parts = []
         if high:
             parts.append(named(high, "above"))
