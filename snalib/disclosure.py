@@ -119,11 +119,17 @@ def protect(
             for i in out.index[mask]:
                 if rule.rate_note not in notes[i]:
                     notes[i].append(rule.rate_note)
-    joined = notes.map("; ".join)
     if "notes" in out.columns:
-        existing = out["notes"].fillna("").astype(str)
-        joined = (existing + "; " + joined).str.strip("; ")
-    out["notes"] = joined
+        # Merge with notes already there (e.g. protected before): each note once, in order.
+        existing = (
+            out["notes"].fillna("").astype(str).map(lambda t: [n for n in t.split("; ") if n])
+        )
+        notes = pd.Series(
+            [list(dict.fromkeys(old + new)) for old, new in zip(existing, notes, strict=True)],
+            index=out.index,
+            dtype=object,
+        )
+    out["notes"] = notes.map("; ".join)
     return out
 
 

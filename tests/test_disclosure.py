@@ -55,3 +55,12 @@ def test_existing_notes_are_kept():
     table = pd.DataFrame({"count": [2], "notes": ["provisional"]})
     out = protect(table, Rule(threshold=5), counts=["count"])
     assert out.loc[0, "notes"].startswith("provisional; [c]")
+
+
+def test_protecting_twice_gives_the_same_table_and_notes_once():
+    table = pd.DataFrame({"count": [3, 20], "rate": [1.0, 2.0]})
+    rule = Rule(threshold=5)
+    once = protect(table, rule, counts=["count"], rates={"rate": "count"})
+    twice = protect(once, rule, counts=["count"], rates={"rate": "count"})
+    pd.testing.assert_frame_equal(once, twice)
+    assert once.loc[0, "notes"].count("[u]") == 1
