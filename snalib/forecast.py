@@ -4,8 +4,8 @@ Two candidate models, both from statsmodels and both fitted to ``log(count + 1)`
 
 - **SARIMA(0,1,1)(0,1,1)12** (the "airline" model of Box and Jenkins), by
   ``SARIMAX``: a changing level and a changing seasonal pattern;
-- **ETS(A,Ad,A)**, by ``ETSModel``: exponential smoothing with additive errors, a damped
-  additive trend and additive seasonality.
+- **ETS(A,A,A)**, by ``ETSModel``: exponential smoothing (Holt-Winters) with additive
+  errors, an additive trend and additive seasonality.
 
 Lockdowns are not part of either model. Each is fitted to the series with the effects of
 the named periods removed (``adjustment``: the step and slope terms of the trend model,
@@ -21,6 +21,13 @@ the held-out year is chosen (SARIMA on a tie), refitted to every month, and fore
 next 12. The backtest table also gives each model's root mean squared error, mean
 absolute percentage error and the share of held-out months inside its 80% and 95%
 intervals; held-out months outside the chosen model's intervals are flagged.
+
+**Calibration** (``tests/test_forecast.py``, 100 synthetic Poisson series of 84 months):
+SARIMA's intervals cover close to their nominal share of the held-out year; ETS's are
+narrower than nominal (about 72% and 90% for 80% and 95%), because neither model's
+intervals allow for the uncertainty of its estimated parameters and ETS's smoothing
+parameters are often estimated near zero. The chosen model's intervals cover about 78%
+and 93%.
 
 References
 ----------
@@ -45,7 +52,7 @@ HORIZON = 12
 #: 24 months to fit and 12 to test.
 MIN_MONTHS = 36
 SARIMA = "SARIMA(0,1,1)(0,1,1)12"
-ETS = "ETS(A,Ad,A)"
+ETS = "ETS(A,A,A)"
 MODELS = (SARIMA, ETS)
 LEVELS = (0.80, 0.95)
 
@@ -82,7 +89,7 @@ def fit_predict(z: pd.Series, model: str, horizon: int = HORIZON) -> pd.DataFram
                 z,
                 error="add",
                 trend="add",
-                damped_trend=True,
+                damped_trend=False,
                 seasonal="add",
                 seasonal_periods=12,
             ).fit(disp=False)

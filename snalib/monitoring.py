@@ -231,7 +231,7 @@ def period_counts(data, period: str = "month") -> pd.DataFrame:
         first = start + pd.Timedelta(days=(7 - start.weekday()) % 7)
         starts = pd.date_range(first, end, freq="7D")
         ends = starts + pd.Timedelta(days=6)
-        key = data.events["date"] - pd.to_timedelta(data.events["date"].dt.weekday, unit="D")
+        key = data.events["date"] - pd.to_timedelta(data.events["date"].dt.day_of_week, unit="D")
         key = key.dt.normalize()
         labels = [f"w/c {s:%d %b %Y}" for s in starts]
     else:
@@ -420,7 +420,8 @@ def report_intro(frame: pd.DataFrame, data, period: str) -> str:
     )
     return (
         f"This {word} report covers the latest complete {period}, **{last['period']}** "
-        f"({last['start']:%d %B %Y} to {last['end']:%d %B %Y}), and the {len(frame)} complete "
+        f"({last['start'].day} {last['start']:%B %Y} to {last['end'].day} {last['end']:%B %Y}), "
+        f"and the {len(frame) - 1} complete "
         f"{period}s before it back to {frame['period'].iloc[0]}, counted from {source}. Each "
         "series is compared with the same period a year earlier and charted as an XmR "
         'statistical process control chart (NHS "Making Data Count").'

@@ -267,3 +267,138 @@ def test_success_measures_publish_no_count_below_the_threshold_in_tables_figures
         assert "Homicides are rare" in text
         if 1 <= small < 5:
             assert "[c] (withheld) in the baseline year 2018/19" in text
+
+
+# --------------------------------------------------------------------------- trends (issue 5)
+
+TREND_COUNT_COLUMNS = (
+    "count",
+    "rolling_12_month_total",
+    "count_previous",
+    "count_current",
+    "count_basis",
+    "observed",
+    "value",
+    "events_inside_during",
+    "year_earlier_count",
+)
+
+
+def test_trends_notebook_writes_a_rate_ratio_or_a_reason_for_every_named_period(small_run):
+    effects = pd.read_csv(small_run / "tables" / "trend_effects.csv", dtype=str)
+    required = {"series", "term", "rate_ratio", "lower95", "upper95", "p_value", "model"}
+    assert required <= set(effects.columns)
+    params = json.loads((small_run / "params.json").read_text())
+    head = effects[effects["series"] == "Serious violence"]
+    steps = head[head["term_type"] == "step"].set_index("period")
+    assert {p["name"] for p in params["periods"]} == set(steps.index) and len(steps) == 7
+    for name, row in steps.iterrows():
+        value = pd.to_numeric(row["rate_ratio"], errors="coerce")
+        assert (0 < value < 5) or row["rate_ratio"] == "[u]" or row["note"], name
+        if 0 < value < 5:
+            assert float(row["lower95"]) <= value <= float(row["upper95"])
+    trend = head[head["term_type"] == "trend"].iloc[0]
+    assert 0.8 < float(trend["rate_ratio"]) < 1.3
+    assert head["model"].iloc[0].startswith(("Poisson GLM", "negative binomial GLM"))
+    diagnostics = pd.read_csv(small_run / "tables" / "trend_model_diagnostics.csv")
+    assert len(diagnostics) == 4 and diagnostics["ljung_box_p"].between(0, 1).all()
+
+
+def test_trends_notebook_figures_have_titles_alt_text_and_data(small_run):
+    outputs = _outputs(small_run, "03-trends.ipynb")
+    for label, name in (
+        ("trends-monthly-figure", "trend_monthly"),
+        ("trends-stl-figure", "trend_stl"),
+        ("trends-day-hour", "trend_day_hour"),
+        ("trends-model-figure", "trend_model"),
+        ("trends-local", "trend_local_did"),
+        ("trends-backtest", "trend_forecast_backtest"),
+        ("trends-forecast", "trend_forecast"),
+    ):
+        html = "".join(o.get("data", {}).get("text/html", "") for o in outputs[label])
+        assert 'alt="' in html and f"figures/{name}.csv" in html, label
+        for ext in ("svg", "png", "csv"):
+            assert (small_run / "figures" / f"{name}.{ext}").stat().st_size > 0
+    text = "".join(o.get("data", {}).get("text/markdown", "") for o in outputs["trends-day-hour"])
+    flagged = pd.read_parquet(small_run / "data" / "crimes_flagged.parquet")
+    year = flagged[
+        flagged["serious_violence"]
+        & (flagged["offence_date"] >= "2021-04-01")
+        & (flagged["offence_date"] <= "2022-03-31")
+    ]
+    missing = int(year["offence_hour"].isna().sum())
+    assert f"{missing:,} of {len(year):,} crimes" in text
+
+
+def test_trends_and_monitoring_publish_no_count_below_the_threshold(small_run):
+    files = sorted((small_run / "tables").glob("trend_*.csv"))
+    files += sorted((small_run / "tables").glob("monitoring_*.csv"))
+    files += sorted((small_run / "figures").glob("trend_*.csv"))
+    files += sorted((small_run / "figures").glob("monitoring_*.csv"))
+    assert len(files) > 15
+    checked = 0
+    for path in files:
+        table = pd.read_csv(path, dtype=str)
+        columns = [c for c in table.columns if c in TREND_COUNT_COLUMNS]
+        columns += [c for c in table.columns if c.startswith("Serious violence")]
+        for col in columns:
+            values = pd.to_numeric(table[col], errors="coerce")
+            assert not ((values >= 1) & (values < 5)).any(), (path.name, col)
+            checked += 1
+    assert checked > 20
+
+
+def test_monitoring_notebook_writes_the_monthly_xmr_chart(small_run):
+    chart = pd.read_csv(small_run / "figures" / "monitoring_xmr_month.csv")
+    assert len(chart) == 84 and chart["label"].iloc[-1] == "Mar 2022"
+    assert {"mean", "lower_limit", "upper_limit", "shift", "trend", "two_of_three"} <= set(
+        chart.columns
+    )
+    baseline = chart[chart["baseline"]]
+    assert baseline["label"].iloc[0] == "Apr 2017" and len(baseline) == 24
+    outputs = _outputs(small_run, "05-monitoring.ipynb")
+    text = outputs["monitoring-xmr-text"][0]["data"]["text/markdown"]
+    assert f"the mean is {chart['mean'].iloc[0]:,.1f}" in text
+
+
+@pytest.fixture(scope="module")
+def public_trends_run(tmp_path_factory) -> Path:
+    """Public data mode on the real excerpts (tests/fixtures/public, no ../shared), with a
+    named period added, and the trend and monitoring notebooks executed."""
+    from datetime import date
+
+    from snalib.params import NamedPeriod
+
+    params = load_params(Path(__file__).parent / "fixtures" / "public" / "params-public.yaml")
+    step4 = NamedPeriod(name="Step 4 of the roadmap", start=date(2021, 7, 19))
+    params = params.model_copy(update={"periods": [step4]})
+    run = tmp_path_factory.mktemp("public-trends") / "run"
+    run.mkdir()
+    write_data(load_inputs(params), params, run)
+    for stage in NOTEBOOKS:
+        if stage.notebook in ("03-trends.ipynb", "05-monitoring.ipynb"):
+            execute_notebook(stage, run)
+    return run
+
+
+def test_trends_notebook_in_public_mode_says_what_cannot_be_estimated(public_trends_run):
+    outputs = _outputs(public_trends_run, "03-trends.ipynb")
+    markdown = {
+        label: "".join(o.get("data", {}).get("text/markdown", "") for o in cell)
+        for label, cell in outputs.items()
+    }
+    assert "Public data mode" in markdown["trends-data"]
+    assert (
+        "cannot be made" in markdown["trends-data"] and "12 full months" in markdown["trends-data"]
+    )
+    assert markdown["trends-stl-figure"].startswith("No seasonal decomposition")
+    assert markdown["trends-day-hour"].startswith("No day of week by hour heatmap")
+    assert "no year-on-year comparison" in markdown["trends-monthly-text"]
+    assert "needs at least 36" in markdown["trends-backtest"]
+    assert "cannot be separated from the time of year" in markdown["trends-model-text"]
+    effects = pd.read_csv(public_trends_run / "tables" / "trend_effects.csv")
+    step = effects[effects["period"] == "Step 4 of the roadmap"].iloc[0]
+    assert pd.isna(step["rate_ratio"]) and "time of year" in step["note"]
+    assert not (public_trends_run / "figures" / "trend_stl.svg").exists()
+    monitoring_chart = pd.read_csv(public_trends_run / "figures" / "monitoring_xmr_month.csv")
+    assert len(monitoring_chart) == 12

@@ -73,7 +73,7 @@ def weekly_counts(data: TrendData) -> pd.DataFrame:
     first = start + pd.Timedelta(days=(7 - start.weekday()) % 7)
     last = end - pd.Timedelta(days=(end.weekday() + 1) % 7)  # the last Sunday
     weeks = pd.date_range(first, last - pd.Timedelta(days=6), freq="7D")
-    week_of = data.events["date"] - pd.to_timedelta(data.events["date"].dt.weekday, unit="D")
+    week_of = data.events["date"] - pd.to_timedelta(data.events["date"].dt.day_of_week, unit="D")
     frames = []
     for s in data.main:
         mask = data.series_mask(s.key)
@@ -284,7 +284,7 @@ def day_hour(data: TrendData, fy: FinancialYear | None = None) -> tuple[pd.DataF
     sel = mask & in_year
     hours = data.events["hour"][sel]
     known = hours.notna().to_numpy(dtype=bool)
-    days = dates[sel][known].dt.weekday.to_numpy()
+    days = dates[sel][known].dt.day_of_week.to_numpy()
     hrs = hours[known].astype(int).to_numpy()
     grid = pd.crosstab(days, hrs).reindex(index=range(7), columns=range(24), fill_value=0)
     long = grid.stack().rename("count").reset_index()

@@ -2,9 +2,9 @@
 
 Named periods rarely start on the first of a month, so each period enters a monthly model
 through its *exposure*: the share of the month's days inside the period (0 to 1). A step
-change is ``exp(beta)`` per unit of exposure, which is exact for whole months and, for a
-month partly inside the period, approximates ``1 - f + f * RR`` by ``RR ** f`` (the two
-differ by less than 1% of a month's count for the effects seen in lockdowns). A slope
+change with rate ratio ``RR`` multiplies a month's mean by ``1 - f + f RR`` (exact when
+the days of a month have the same rate otherwise); :func:`snalib.trends.its._glm` fits
+that by a fixed point on the offset, starting from the log-linear ``RR ** f``. A slope
 change is the mean, over the month's days inside the period, of the years since the
 period began: its rate ratio is the change of trend per year while the period lasts.
 """
@@ -240,7 +240,7 @@ def its_design(
     """
     season, seasonal = seasonal_terms(months, n_full_months)
     base = pd.DataFrame({"const": 1.0, "trend": months["years"].to_numpy()}, index=months.index)
-    terms = [Term("trend", "trend", "Trend", "", "rate ratio per year")]
+    terms = [Term("trend", "trend", "Trend, per year", "", "rate ratio per year")]
     for col in season.columns:
         if col.startswith("month_"):
             terms.append(
@@ -283,6 +283,10 @@ def interruption_effect(terms: list[Term], params, periods, months: pd.DataFrame
         if term.kind not in ("step", "slope") or term.period not in by_name:
             continue
         period = by_name[term.period]
-        fn = exposure if term.kind == "step" else slope_exposure
-        total += float(params[term.column]) * fn(months, period.start, period.end) * term.scale
+        b = float(params[term.column])
+        if term.kind == "step":
+            x = exposure(months, period.start, period.end) * term.scale
+            total += np.log1p(x * np.expm1(b))  # the month's mean times 1 - x + x RR
+        else:
+            total += b * slope_exposure(months, period.start, period.end) * term.scale
     return total

@@ -27,7 +27,6 @@ practices for public health policy research. Annu Rev Public Health 2018;39:453-
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,7 +35,7 @@ import statsmodels.api as sm
 from scipy import stats
 
 from snalib.trends.design import exposure, slope_exposure
-from snalib.trends.its import MIN_EVENTS, overdispersion_test
+from snalib.trends.its import MIN_EVENTS, _glm, overdispersion_test
 
 #: The parallel trends check needs this many months before the period.
 MIN_PRE_MONTHS = 12
@@ -172,27 +171,37 @@ def did_panel(data, mask: np.ndarray, period) -> pd.DataFrame:
 
 
 def _fit(y, x, offset):
-    """Poisson GLM, or NB2 GLM when the Cameron-Trivedi test finds overdispersion."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        pois = sm.GLM(y, x, family=sm.families.Poisson(), offset=offset).fit(maxiter=100)
-        test = overdispersion_test(y, pois.fittedvalues, int(pois.df_resid))
-        if not test.overdispersed:
-            return pois, "Poisson"
-        nb = sm.GLM(
-            y, x, family=sm.families.NegativeBinomial(alpha=max(test.alpha, 1e-4)), offset=offset
-        ).fit(maxiter=100)
-        if getattr(nb, "converged", True) and np.isfinite(nb.params).all():
-            return nb, "negative binomial"
-        quasi = sm.GLM(y, x, family=sm.families.Poisson(), offset=offset).fit(scale="X2")
-        return quasi, "quasi-Poisson (fallback)"
+    """Poisson GLM, or NB2 GLM when the overdispersion tests reject (as in the trend model).
+
+    Returns the results, the family's name, a covariance scale and the degrees of freedom
+    for t intervals (None for normal intervals). The NB ``alpha`` is the Cameron-Trivedi
+    moment estimate; as in the trend model, the NB covariance is scaled by the Pearson
+    dispersion when above 1 and intervals use t.
+    """
+    steps = [c for c in ("exposure",) if c in x.columns]  # the local step acts on days
+    pois, _ = _glm(y, x, offset, sm.families.Poisson(), steps)
+    test = overdispersion_test(y, pois.fittedvalues, int(pois.df_resid))
+    if not test.overdispersed:
+        return pois, "Poisson", 1.0, None
+    nb, _ = _glm(y, x, offset, sm.families.NegativeBinomial(alpha=max(test.alpha, 1e-4)), steps)
+    if getattr(nb, "converged", True) and np.isfinite(nb.params).all():
+        scale = max(1.0, float(nb.pearson_chi2 / nb.df_resid))
+        return nb, "negative binomial", scale, float(nb.df_resid)
+    quasi, _ = _glm(y, x, offset, sm.families.Poisson(), steps, scale="X2")
+    return quasi, "quasi-Poisson (fallback)", 1.0, float(quasi.df_resid)
 
 
-def _estimate(res, column: str) -> tuple[float, float, float, float]:
+def _estimate(fitted, column: str) -> tuple[float, float, float, float]:
+    res, _, scale, df = fitted
     b = float(res.params[column])
-    se = float(res.bse[column])
-    p = float(2 * stats.norm.sf(abs(b / se))) if se > 0 else np.nan
-    return (np.exp(b), np.exp(b - Z95 * se), np.exp(b + Z95 * se), p)
+    se = float(res.bse[column]) * np.sqrt(scale)
+    if not se > 0:
+        return (np.exp(b), np.nan, np.nan, np.nan)
+    if df is None:
+        crit, p = Z95, float(2 * stats.norm.sf(abs(b / se)))
+    else:
+        crit, p = float(stats.t.ppf(0.975, df)), float(2 * stats.t.sf(abs(b / se), df))
+    return (np.exp(b), np.exp(b - crit * se), np.exp(b + crit * se), p)
 
 
 def _design(panel: pd.DataFrame, extra: list[str]) -> pd.DataFrame:
@@ -221,14 +230,16 @@ def difference_in_differences(data, mask: np.ndarray, period, series: str) -> Di
     offset = np.log(fit_panel["population"]) + np.log(fit_panel["days"])
     terms = ["exposure"] + (["slope"] if period.effect == "step_and_slope" else [])
     try:
-        res, family = _fit(fit_panel["count"], _design(fit_panel, terms), offset)
+        fitted = _fit(fit_panel["count"], _design(fit_panel, terms), offset)
     except (np.linalg.LinAlgError, ValueError) as exc:
         result.reason = f"not estimated: the model failed ({type(exc).__name__})"
         return result
-    result.family = family
-    result.rate_ratio, result.lower95, result.upper95, result.p_value = _estimate(res, "exposure")
+    result.family = fitted[1]
+    result.rate_ratio, result.lower95, result.upper95, result.p_value = _estimate(
+        fitted, "exposure"
+    )
     if "slope" in terms:
-        result.slope = _estimate(res, "slope")
+        result.slope = _estimate(fitted, "slope")
     # Parallel trends: months wholly before the period.
     pre = fit_panel[pd.to_datetime(fit_panel["month"] + "-01") < _month_start(period.start)]
     result.pre_months = int(pre["month"].nunique())
@@ -236,14 +247,16 @@ def difference_in_differences(data, mask: np.ndarray, period, series: str) -> Di
         pre = pre.assign(trend_gap=pre["inside"] * pre["years"]).reset_index(drop=True)
         pre_offset = np.log(pre["population"]) + np.log(pre["days"])
         try:
-            res_pre, _ = _fit(pre["count"], _design(pre, ["trend_gap"]), pre_offset)
-            result.pre_trend = _estimate(res_pre, "trend_gap")
+            result.pre_trend = _estimate(
+                _fit(pre["count"], _design(pre, ["trend_gap"]), pre_offset), "trend_gap"
+            )
         except (np.linalg.LinAlgError, ValueError):
             result.pre_trend = None
         sens = fit_panel.assign(trend_gap=fit_panel["inside"] * fit_panel["years"])
         try:
-            res_s, _ = _fit(sens["count"], _design(sens, terms + ["trend_gap"]), offset)
-            result.sensitivity = _estimate(res_s, "exposure")
+            result.sensitivity = _estimate(
+                _fit(sens["count"], _design(sens, terms + ["trend_gap"]), offset), "exposure"
+            )
         except (np.linalg.LinAlgError, ValueError):
             result.sensitivity = None
     return result

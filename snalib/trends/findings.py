@@ -34,6 +34,11 @@ def change_words(rr: float, lo: float | None = None, hi: float | None = None) ->
     return text
 
 
+def pval(p: float) -> str:
+    """ "p < 0.001" or "p = 0.012"."""
+    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}" if p < 0.1 else f"p = {p:.2f}"
+
+
 def ci(rr: float, lo: float, hi: float, digits: int = 2) -> str:
     return f"{rr:.{digits}f} (95% CI {lo:.{digits}f} to {hi:.{digits}f})"
 
@@ -157,8 +162,13 @@ def its_findings(fit, periods) -> dict[str, str]:
             f"{label} {change_words(big['rate_ratio']).split(' (')[0]} during "
             f"{big['period']}, the largest change of any named period"
         )
+    elif fit.design.seasonal.startswith("none"):
+        title = (
+            f"{label}: counts {change_words(trend['rate_ratio']).split(' (')[0]} a year over "
+            f"{len(fit.observed)} months, not adjusted for the season"
+        )
     else:
-        title = f"{label}: trend {change_words(trend['rate_ratio'])} a year"
+        title = f"{label}: the trend {change_words(trend['rate_ratio']).split(' (')[0]} a year"
     local = {p.name for p in periods if p.area_codes}
     items = [
         f"{esc(r['period'])}: {ci(r['rate_ratio'], r['lower95'], r['upper95'])}, "
@@ -171,8 +181,11 @@ def its_findings(fit, periods) -> dict[str, str]:
         )
         for _, r in steps.iterrows()
     ]
+    seasonal = not fit.design.seasonal.startswith("none")
+    allowing = "the trend and the time of year" if seasonal else "the trend (not the season)"
+    scale = "per resident" if fit.per_resident else "in counts"
     sentence = (
-        f"Allowing for the trend and the time of year, and per resident, the model of "
+        f"Allowing for {allowing}, and {scale}, the model of "
         f"{esc(label.lower())} estimates a trend of {pct(trend['rate_ratio'])} a year: rate "
         f"ratio {ci(trend['rate_ratio'], trend['lower95'], trend['upper95'], 3)}. "
         + (
@@ -180,6 +193,12 @@ def its_findings(fit, periods) -> dict[str, str]:
             + bullet_list(items)
             if items
             else "No named period could be estimated."
+        )
+        + (
+            ""
+            if seasonal
+            else " With fewer than 24 months the trend cannot be separated from the time of "
+            "year: part of it may be the seasonal pattern."
         )
     )
     alt = (
@@ -194,10 +213,7 @@ def effects_findings(effects: pd.DataFrame, headline: str) -> dict[str, str]:
     steps = effects[(effects["term_type"] == "step") & effects["rate_ratio"].notna()]
     head = steps[steps["series"] == headline]
     if head.empty:
-        return {
-            "title": f"{headline}: no named period could be estimated",
-            "alt": "An empty chart: no named period was estimated.",
-        }
+        return {"title": f"{headline}: no named period could be estimated", "alt": ""}
     below = head[head["upper95"] < 1]
     low = head.loc[head["rate_ratio"].idxmin()]
     title = (
@@ -250,13 +266,14 @@ def diagnostics_sentences(diag: pd.DataFrame) -> str:
         if r["family"] == "Poisson":
             disp = (
                 f"Poisson model: no significant overdispersion (Pearson dispersion "
-                f"{r['pearson_dispersion']:.2f}, Cameron-Trivedi p = {r['overdispersion_p']:.2f})"
+                f"{r['pearson_dispersion']:.2f}, {pval(r['pearson_p'])}; Cameron-Trivedi "
+                f"{pval(r['overdispersion_p'])})"
             )
         elif r["family"] == "negative binomial":
             disp = (
                 f"negative binomial model: overdispersion found (Pearson dispersion "
-                f"{r['pearson_dispersion']:.2f}, Cameron-Trivedi p = {r['overdispersion_p']:.3f}; "
-                f"NB2 alpha {r['nb_alpha']:.4f})"
+                f"{r['pearson_dispersion']:.2f}, {pval(r['pearson_p'])}; Cameron-Trivedi "
+                f"{pval(r['overdispersion_p'])}; NB2 alpha {r['nb_alpha']:.4f})"
             )
         else:
             disp = f"{r['family']} model (Pearson dispersion {r['pearson_dispersion']:.2f})"
@@ -264,7 +281,7 @@ def diagnostics_sentences(diag: pd.DataFrame) -> str:
         if np.isfinite(lb_p):
             auto = (
                 f"Ljung-Box test of residual autocorrelation up to lag {int(r['ljung_box_lags'])}: "
-                f"p = {lb_p:.3f}"
+                f"{pval(lb_p)}"
                 + (
                     " (significant: confidence intervals may be too narrow)"
                     if lb_p < 0.05
@@ -282,8 +299,10 @@ def diagnostics_sentences(diag: pd.DataFrame) -> str:
     return bullet_list(lines)
 
 
-def skipped_sentence(fits) -> str:
+def skipped_sentence(fits, periods) -> str:
     """The named periods a model could not estimate, and why (one line each)."""
+    if not periods:
+        return "The parameters name no period (`periods`), so the models have no interruption."
     seen = {}
     for fit in fits:
         for s in fit.design.skipped:
@@ -409,10 +428,10 @@ def did_findings(result) -> dict[str, str]:
         parallel = (
             f"The parallel trends check finds no significant difference in trends before the "
             f"period ({result.pre_months} months: inside vs outside trend rate ratio "
-            f"{ci(t_rr, t_lo, t_hi, 3)} a year, p = {t_p:.2f})"
+            f"{ci(t_rr, t_lo, t_hi, 3)} a year, {pval(t_p)})"
             if t_p >= 0.05
             else f"**The parallel trends check fails**: before the period the trends differed "
-            f"(inside vs outside {ci(t_rr, t_lo, t_hi, 3)} a year, p = {t_p:.3f}), so the "
+            f"(inside vs outside {ci(t_rr, t_lo, t_hi, 3)} a year, {pval(t_p)}), so the "
             "estimate should be read with the sensitivity estimate below"
         )
     else:

@@ -5,12 +5,18 @@ For each main series the monthly count ``y_m`` is modelled as
     log E[y_m] = log(population_m) + log(days_m) + b0 + b1 * years_m + season(month_m)
                  + sum_p (beta_p * exposure_pm + gamma_p * slope_pm)
 
-(:mod:`snalib.trends.design`). The family is chosen by a documented test: a Poisson GLM
-is fitted first, and the Cameron and Trivedi (1990) regression test of the NB2 variance
-``mu + alpha mu^2`` decides. Without significant overdispersion (one-sided p >= 0.05) the
-Poisson model is kept; with it, a negative binomial (NB2) model is fitted: ``alpha`` by
+(:mod:`snalib.trends.design`), where a step multiplies a month partly in its period by
+``1 - x + x RR`` (``x`` the share of the month's days in the period; :func:`_glm`). The
+family is chosen by a documented test: a Poisson GLM
+is fitted first and tested for overdispersion: the Cameron and Trivedi (1990) regression
+test of the NB2 variance ``mu + alpha mu^2`` (one-sided) and the Pearson chi-squared test.
+When neither rejects at 5% the Poisson model is kept; when either does, a negative
+binomial (NB2) model is fitted: ``alpha`` by
 maximum likelihood (statsmodels ``NegativeBinomial``), then the GLM with that ``alpha``
-(as R's ``MASS::glm.nb`` reports it). Fallbacks when a fit does not converge are explicit
+(as R's ``MASS::glm.nb`` reports it), with a small-sample correction: the covariance is
+scaled by the NB fit's Pearson chi-squared over its residual degrees of freedom when that
+exceeds 1, and intervals and p-values use the t distribution on those degrees of freedom
+(in simulations of 84 months the uncorrected intervals covered 89-93%). Fallbacks when a fit does not converge are explicit
 and recorded in :attr:`ItsFit.fallbacks` and in the ``model`` column of the effects table:
 
 1. NB maximum likelihood by Newton's method; if it does not converge, by BFGS;
@@ -53,23 +59,31 @@ Z95 = stats.norm.ppf(0.975)
 
 @dataclass(frozen=True)
 class DispersionTest:
-    """The Cameron-Trivedi test of Poisson against NB2 overdispersion.
+    """Tests of a Poisson fit for overdispersion.
 
-    ``alpha`` is the moment estimate of the NB2 dispersion (``Var = mu + alpha mu^2``),
-    ``statistic`` its t statistic, ``p_value`` one-sided (alpha > 0), ``pearson_ratio``
-    the Pearson chi-squared over residual degrees of freedom of the Poisson fit.
+    ``alpha`` is the Cameron-Trivedi moment estimate of the NB2 dispersion
+    (``Var = mu + alpha mu^2``), ``statistic`` its t statistic and ``p_value`` its
+    one-sided p-value (alpha > 0). ``pearson_ratio`` is the Pearson chi-squared over the
+    residual degrees of freedom and ``pearson_p`` the upper tail of that chi-squared.
+    Overdispersion is declared when either test rejects at 5%: the regression test is the
+    more powerful against NB2, the Pearson test catches gross overdispersion in short
+    series where the regression test has little power.
     """
 
     alpha: float
     statistic: float
     p_value: float
     pearson_ratio: float
+    pearson_p: float = 1.0
 
     @property
     def overdispersed(self) -> bool:
-        return bool(self.p_value < DISPERSION_ALPHA and self.alpha > 0)
+        return bool(
+            (self.p_value < DISPERSION_ALPHA and self.alpha > 0)
+            or self.pearson_p < DISPERSION_ALPHA
+        )
 
-    method = "Cameron-Trivedi regression test (NB2), one-sided"
+    method = "Cameron-Trivedi regression test (NB2, one-sided) or Pearson chi-squared test"
 
 
 def overdispersion_test(y, mu, df_resid: int | None = None) -> DispersionTest:
@@ -96,8 +110,9 @@ def overdispersion_test(y, mu, df_resid: int | None = None) -> DispersionTest:
     se = np.sqrt(s2 / (mu**2).sum())
     t = alpha / se if se > 0 else 0.0
     p = float(stats.t.sf(t, df=max(n - 1, 1)))
-    pearson = float((((y - mu) ** 2) / mu).sum() / (df_resid or max(n - 1, 1)))
-    return DispersionTest(alpha, float(t), p, pearson)
+    df = df_resid or max(n - 1, 1)
+    chi2 = float((((y - mu) ** 2) / mu).sum())
+    return DispersionTest(alpha, float(t), p, chi2 / df, float(stats.chi2.sf(chi2, df)))
 
 
 @dataclass
@@ -120,27 +135,30 @@ class ItsFit:
     reason: str = ""
     use_t: bool = False
     df_resid: float = np.inf
+    per_resident: bool = True  # False when the offset has a single population year
+    cov_scale: float = 1.0
 
     @property
     def estimated(self) -> bool:
         return self.params is not None
 
     def counterfactual(self) -> np.ndarray | None:
-        """Fitted means with every interruption term set to zero (no named period)."""
+        """Fitted means without the named periods (their effects removed)."""
         if not self.estimated:
             return None
-        cols = self.design.columns_of("step") + self.design.columns_of("slope")
-        x = self.design.matrix.copy()
-        x[cols] = 0.0
-        return np.exp(x.to_numpy() @ self.params.to_numpy() + self.offset)
+        return self.fitted * np.exp(-self.interruption_log_effect())
 
-    def interruption_log_effect(self, matrix: pd.DataFrame | None = None) -> np.ndarray:
-        """``sum_p beta_p x_pm`` for each month (log scale): what the periods did."""
-        cols = self.design.columns_of("step") + self.design.columns_of("slope")
-        x = self.design.matrix if matrix is None else matrix
-        if not self.estimated or not cols:
-            return np.zeros(len(x))
-        return x[cols].to_numpy() @ self.params[cols].to_numpy()
+    def interruption_log_effect(self) -> np.ndarray:
+        """What the named periods did to each month's mean, on the log scale."""
+        x = self.design.matrix
+        total = np.zeros(len(x))
+        if not self.estimated:
+            return total
+        for col in self.design.columns_of("step"):
+            total += step_multiplier(x[col].to_numpy(), float(self.params[col]))
+        for col in self.design.columns_of("slope"):
+            total += x[col].to_numpy() * float(self.params[col])
+        return total
 
     def effects(self) -> pd.DataFrame:
         """One row per term (trend, month, step, slope) and per period not estimated."""
@@ -212,11 +230,58 @@ class ItsFit:
         return float(self.observed.sum())
 
 
-def _poisson(y, x, offset):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        res = sm.GLM(y, x, family=sm.families.Poisson(), offset=offset).fit(maxiter=100)
-    return res
+def step_multiplier(exposure: np.ndarray, log_rr: float) -> np.ndarray:
+    """Log of the mean multiplier of a month partly in a period: ``log(1 - x + x RR)``."""
+    return np.log1p(exposure * np.expm1(log_rr))
+
+
+def _glm(y, x: pd.DataFrame, offset, family, steps: list[str], **fit_kwargs):
+    """A GLM whose step terms act on the *days* in each period, not on whole months.
+
+    A step's column holds the share ``x`` of the month's days in the period (times the
+    area share for a local period), so the month's mean is multiplied by ``1 - x + x RR``:
+    not log-linear in ``x``. The model is fitted by Gauss-Newton steps, each a GLM fit:
+    with ``b`` the current log rate ratio, the step column is replaced by the derivative
+    ``d = x RR / (1 - x + x RR)`` of ``log(1 - x + x RR)`` and the offset gains
+    ``log(1 - x + x RR) - d b``. The first fit (``b = 0``) is the log-linear coding
+    ``RR ** x``; at convergence (coefficients moving by less than 1e-8, a few iterations)
+    the score equations are those of the exact model, so the estimates are its maximum
+    likelihood estimates and the last fit's standard errors its Fisher information.
+    Months wholly inside or outside a period are unchanged (``d = x``).
+
+    Returns the fitted results and the working design of the last fit.
+    """
+    beta = np.zeros(len(steps))
+    work = x.copy()
+    start = None
+    # Without a column of ones (month fixed effects) statsmodels would look for an
+    # implicit constant by SVD on every fit: say there is none (it changes no estimate).
+    hasconst = None if "const" in x.columns else False
+    for _ in range(50):
+        correction = np.zeros(len(y))
+        for k, col in enumerate(steps):
+            xs = x[col].to_numpy()
+            log_mult = step_multiplier(xs, beta[k])
+            d = xs * np.exp(beta[k] - log_mult)
+            work[col] = d
+            correction += log_mult - d * beta[k]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            res = sm.GLM(
+                y, work, family=family, offset=offset + correction, hasconst=hasconst
+            ).fit(maxiter=100, start_params=start, **fit_kwargs)
+        if not steps:
+            break
+        start = res.params.to_numpy()
+        new = res.params[steps].to_numpy()
+        if not np.isfinite(new).all() or np.max(np.abs(new - beta)) < 1e-8:
+            break
+        beta = new
+    return res, work
+
+
+def _ok(res) -> bool:
+    return bool(getattr(res, "converged", True)) and bool(np.isfinite(res.params).all())
 
 
 def fit_its(
@@ -248,11 +313,12 @@ def fit_its(
     if not np.isfinite(offset).all():
         fit.reason = "not estimated: no population for some months"
         return fit
+    steps = design.columns_of("step")
     try:
-        pois = _poisson(y, x, offset)
-        ok = bool(getattr(pois, "converged", True)) and np.isfinite(pois.params).all()
+        pois, work = _glm(y, x, offset, sm.families.Poisson(), steps)
+        ok = _ok(pois)
     except (np.linalg.LinAlgError, ValueError) as exc:
-        ok, pois = False, None
+        ok, pois, work = False, None, None
         fit.fallbacks.append(f"Poisson GLM failed ({type(exc).__name__})")
     if not ok:
         fit.reason = "not estimated: the Poisson GLM did not converge"
@@ -265,38 +331,39 @@ def fit_its(
     if not test.overdispersed:
         fit.family = "Poisson"
         fit.model = (
-            f"Poisson GLM (no overdispersion: Cameron-Trivedi p = {test.p_value:.2f}); "
-            f"seasonality: {design.seasonal}"
+            f"Poisson GLM (no overdispersion: Cameron-Trivedi p = {test.p_value:.2f}, "
+            f"Pearson p = {test.pearson_p:.2f}); seasonality: {design.seasonal}"
         )
     else:
-        alpha = _nb_alpha(y, x, offset, pois.params, test.alpha, fit.fallbacks)
+        # alpha by ML on the Poisson fit's working design and offset (its fitted means).
+        offset_work = np.log(pois.fittedvalues) - work.to_numpy() @ pois.params.to_numpy()
+        alpha = _nb_alpha(y, work, offset_work, pois.params, test.alpha, fit.fallbacks)
         fit.alpha = alpha
         nb = None
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                nb = sm.GLM(
-                    y, x, family=sm.families.NegativeBinomial(alpha=alpha), offset=offset
-                ).fit(maxiter=100)
-            if not (bool(getattr(nb, "converged", True)) and np.isfinite(nb.params).all()):
-                nb = None
+            nb, _ = _glm(y, x, offset, sm.families.NegativeBinomial(alpha=alpha), steps)
+            nb = nb if _ok(nb) else None
         except (np.linalg.LinAlgError, ValueError):
             nb = None
         if nb is not None:
             chosen = nb
             fit.family = "negative binomial"
+            # Small-sample correction: alpha's ML estimate is biased down with many
+            # parameters, so the covariance is scaled by the NB fit's Pearson dispersion
+            # when above 1, and intervals use t on the residual degrees of freedom.
+            fit.cov_scale = max(1.0, float(nb.pearson_chi2 / nb.df_resid))
+            fit.use_t = True
             fit.model = (
                 f"negative binomial GLM (NB2, alpha {alpha:.4f}; overdispersion: "
-                f"Cameron-Trivedi p = {test.p_value:.3f}); seasonality: {design.seasonal}"
+                f"Cameron-Trivedi p = {test.p_value:.3f}, Pearson p = {test.pearson_p:.3f}); "
+                f"seasonality: {design.seasonal}"
             )
         else:
             fit.fallbacks.append(
                 "the negative binomial GLM did not converge: quasi-Poisson GLM used instead "
                 "(Poisson with the Pearson scale)"
             )
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                chosen = sm.GLM(y, x, family=sm.families.Poisson(), offset=offset).fit(scale="X2")
+            chosen, _ = _glm(y, x, offset, sm.families.Poisson(), steps, scale="X2")
             fit.family = "quasi-Poisson"
             fit.use_t = True
             fit.model = (
@@ -306,7 +373,8 @@ def fit_its(
         if fit.fallbacks and fit.family == "negative binomial":
             fit.model += " [fallback: " + "; ".join(fit.fallbacks) + "]"
     fit.params = chosen.params
-    fit.cov = chosen.cov_params()
+    fit.cov = chosen.cov_params() * fit.cov_scale
+    fit.df_resid = float(chosen.df_resid)
     fit.fitted = np.asarray(chosen.fittedvalues, dtype=float)
     fit.ljung_box = ljung_box(chosen.resid_pearson)
     return fit
@@ -401,7 +469,9 @@ def fit_series(data, series, months: pd.DataFrame | None = None) -> ItsFit:
         n_full_months=full,
         local_share=local_shares(data, mask),
     )
-    return fit_its(data.monthly(mask)[keep], its_offset(data)[keep], design, series.label)
+    fit = fit_its(data.monthly(mask)[keep], its_offset(data)[keep], design, series.label)
+    fit.per_resident = len(data.population_years) > 1
+    return fit
 
 
 def fit_main_series(data) -> list[ItsFit]:
@@ -450,6 +520,7 @@ def diagnostics_table(fits: list[ItsFit]) -> pd.DataFrame:
                 "pearson_dispersion": d.pearson_ratio if d else np.nan,
                 "overdispersion_alpha": d.alpha if d else np.nan,
                 "overdispersion_p": d.p_value if d else np.nan,
+                "pearson_p": d.pearson_p if d else np.nan,
                 "nb_alpha": f.alpha if f.alpha is not None else np.nan,
                 "ljung_box_lags": lb.get("lags", np.nan),
                 "ljung_box_statistic": lb.get("statistic", np.nan),

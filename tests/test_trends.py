@@ -1,0 +1,596 @@
+"""Trends: counts, the period design, the interrupted time series GLM, DiD and STL.
+
+Statistical code is tested on synthetic series with known injected effects: a lockdown
+step whose 95% CI must cover the injected rate ratio (and, over many series, at about the
+nominal rate), no false effect where none was injected, a local lockdown recovered by
+difference-in-differences, and a seasonal peak recovered by STL.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from snalib.params import NamedPeriod
+from snalib.periods import FinancialYear
+from snalib.trends import counts, did, findings, its, seasonal, trend_data_from_frames
+from snalib.trends.data import month_frame
+from snalib.trends.design import exposure, interruption_effect, its_design, slope_exposure
+
+#: Violence-like seasonal factors by calendar month (January first), mean 1.
+SEASON = np.array([0.90, 0.88, 0.95, 0.98, 1.05, 1.08, 1.12, 1.08, 1.02, 1.00, 0.95, 0.99])
+START, END = date(2015, 4, 1), date(2022, 3, 31)
+LOCKDOWN = NamedPeriod(name="Lockdown", start=date(2020, 3, 23), end=date(2020, 6, 14))
+EASING = NamedPeriod(name="Easing", start=date(2020, 6, 15), end=date(2020, 11, 4))
+
+
+def expected_monthly(
+    *, base=500.0, trend=1.03, effects=(), start=START, end=END, slope=None
+) -> np.ndarray:
+    """Expected monthly counts built day by day, so partial months mix as in real data.
+
+    ``effects``: (period, rate ratio) pairs applied to the days inside each period;
+    ``slope``: (period, rate ratio per year) applied to the years since its start.
+    """
+    days = pd.date_range(start, end, freq="D")
+    years = np.asarray((days - days[0]).days) / 365.25
+    rate = base * 12 / 365.25 * trend**years * SEASON[days.month - 1]
+    for period, rr in effects:
+        inside = (days >= pd.Timestamp(period.start)) & (days <= pd.Timestamp(period.end))
+        rate = rate * np.where(inside, rr, 1.0)
+    if slope is not None:
+        period, per_year = slope
+        inside = (days >= pd.Timestamp(period.start)) & (days <= pd.Timestamp(period.end))
+        since = np.asarray((days - pd.Timestamp(period.start)).days) / 365.25
+        rate = rate * np.where(inside, per_year**since, 1.0)
+    return pd.Series(rate).groupby(np.asarray(days.to_period("M"))).sum().to_numpy()
+
+
+def draw(rng, mu, alpha=0.0):
+    """Poisson counts, or NB2 with ``Var = mu + alpha mu^2``."""
+    if alpha == 0:
+        return rng.poisson(mu).astype(float)
+    return rng.negative_binomial(1 / alpha, 1 / (1 + alpha * mu)).astype(float)
+
+
+def fit_series(y, periods, *, start=START, end=END):
+    months = month_frame(start, end)
+    design = its_design(months, periods, n_full_months=len(months))
+    offset = np.log(1e6) + np.log(months["days"].to_numpy(float))
+    return its.fit_its(y, offset, design, "Synthetic")
+
+
+def step(fit, period_name) -> pd.Series:
+    e = fit.effects()
+    return e[(e["term_type"] == "step") & (e["period"] == period_name)].iloc[0]
+
+
+# --------------------------------------------------------------------------- design
+
+
+def test_exposure_is_the_share_of_each_months_days_in_the_period():
+    months = month_frame(date(2020, 1, 1), date(2020, 12, 31))
+    share = exposure(months, LOCKDOWN.start, LOCKDOWN.end)
+    assert share[2] == pytest.approx(9 / 31)  # 23-31 March
+    assert share[3] == 1 and share[4] == 1
+    assert share[5] == pytest.approx(14 / 30)  # 1-14 June
+    assert share[[0, 1, 6, 7, 8, 9, 10, 11]].sum() == 0
+    open_ended = exposure(months, date(2020, 11, 16), None)
+    assert open_ended[10] == pytest.approx(15 / 30) and open_ended[11] == 1
+
+
+def test_exposure_of_a_window_cut_month_uses_only_its_days_in_the_window():
+    months = month_frame(date(2020, 3, 15), date(2020, 5, 10))
+    assert months["days"].tolist() == [17, 30, 10]
+    assert exposure(months, LOCKDOWN.start, LOCKDOWN.end).tolist() == pytest.approx(
+        [9 / 17, 1.0, 1.0]
+    )
+
+
+def test_slope_exposure_is_the_mean_years_since_the_start_of_the_days_inside():
+    months = month_frame(date(2021, 1, 1), date(2021, 12, 31))
+    period = NamedPeriod(name="p", start=date(2021, 1, 1), end=None, effect="step_and_slope")
+    slope = slope_exposure(months, period.start, period.end)
+    # January: days 0..30 since the start, mean 15 days; December: mean 349 days.
+    assert slope[0] == pytest.approx(15 / 365.25, abs=1e-3)
+    assert slope[11] == pytest.approx(349 / 365.25, abs=1e-3)
+
+
+def test_design_has_month_indicators_and_a_step_per_period_with_36_months_or_more():
+    months = month_frame(START, END)
+    design = its_design(months, [LOCKDOWN, EASING], n_full_months=84)
+    assert design.seasonal == "month-of-year indicators"
+    assert len(design.columns_of("season")) == 11
+    assert design.columns_of("step") == ["step_1", "step_2"]
+    assert not design.skipped
+
+
+def test_design_skips_periods_with_reasons_when_the_series_is_short_or_starts_late():
+    short = month_frame(date(2021, 4, 1), date(2022, 6, 30))
+    design = its_design(
+        short,
+        [NamedPeriod(name="Step 4", start=date(2021, 7, 19))],
+        n_full_months=15,
+    )
+    assert design.seasonal.startswith("none") and not design.columns_of("step")
+    assert "time of year" in design.skipped[0].reason
+    months = month_frame(START, END)
+    design = its_design(
+        months,
+        [
+            NamedPeriod(name="Too early", start=date(2015, 6, 1), end=date(2015, 8, 1)),
+            NamedPeriod(name="Outside", start=date(2010, 1, 1), end=date(2010, 2, 1)),
+        ],
+        n_full_months=84,
+    )
+    reasons = {s.period: s.reason for s in design.skipped}
+    assert "only 2 months of data before it" in reasons["Too early"]
+    assert reasons["Outside"] == "outside the analysis window"
+
+
+def test_design_leaves_out_a_period_indistinguishable_from_another_at_monthly_resolution():
+    months = month_frame(START, END)
+    twin = NamedPeriod(name="Twin", start=LOCKDOWN.start, end=LOCKDOWN.end)
+    design = its_design(months, [LOCKDOWN, twin], n_full_months=84)
+    assert design.columns_of("step") == ["step_1"]
+    assert "cannot be told apart" in design.skipped[0].reason
+
+
+def test_local_period_exposure_is_scaled_by_the_area_share():
+    months = month_frame(START, END)
+    local = NamedPeriod(
+        name="Local", start=date(2020, 7, 1), end=date(2020, 9, 30), area_codes=["E06900001"]
+    )
+    design = its_design(months, [local], n_full_months=84, local_share={"Local": 0.4})
+    assert design.matrix["step_1"].max() == pytest.approx(0.4)
+    missing = its_design(months, [local], n_full_months=84, local_share={})
+    assert not missing.columns_of("step") and "no events in its area" in missing.skipped[0].reason
+
+
+# --------------------------------------------------------------------------- the GLM
+
+
+def test_its_recovers_the_injected_lockdown_trend_and_season():
+    rng = np.random.default_rng(1)
+    mu = expected_monthly(effects=[(LOCKDOWN, 0.65), (EASING, 0.85)])
+    fit = fit_series(draw(rng, mu), [LOCKDOWN, EASING])
+    assert fit.family == "Poisson"
+    lock, ease = step(fit, "Lockdown"), step(fit, "Easing")
+    assert lock["lower95"] <= 0.65 <= lock["upper95"] and lock["rate_ratio"] == pytest.approx(
+        0.65, abs=0.04
+    )
+    assert ease["lower95"] <= 0.85 <= ease["upper95"]
+    e = fit.effects().set_index("term")
+    assert e.loc["Trend, per year", "rate_ratio"] == pytest.approx(1.03, abs=0.01)
+    # July / January = 1.12 / 0.90 in the injected season
+    assert e.loc["Month: Jul", "rate_ratio"] == pytest.approx(1.12 / 0.90, abs=0.04)
+
+
+def test_its_on_expected_counts_is_almost_exact_despite_partial_months():
+    """On noiseless counts the exposure coding is off by less than 1% for a 0.65 step."""
+    mu = expected_monthly(effects=[(LOCKDOWN, 0.65), (EASING, 0.85)])
+    fit = fit_series(mu, [LOCKDOWN, EASING])
+    assert step(fit, "Lockdown")["rate_ratio"] == pytest.approx(0.65, rel=0.01)
+    assert step(fit, "Easing")["rate_ratio"] == pytest.approx(0.85, rel=0.01)
+
+
+def test_its_recovers_an_injected_slope_change():
+    period = NamedPeriod(
+        name="Programme", start=date(2019, 4, 1), end=date(2022, 3, 31), effect="step_and_slope"
+    )
+    mu = expected_monthly(base=2000, effects=[(period, 0.9)], slope=(period, 0.8))
+    fit = fit_series(draw(np.random.default_rng(3), mu), [period])
+    e = fit.effects()
+    slope = e[e["term_type"] == "slope"].iloc[0]
+    assert slope["lower95"] <= 0.8 <= slope["upper95"]
+    assert step(fit, "Programme")["rate_ratio"] == pytest.approx(0.9, abs=0.04)
+
+
+def test_overdispersion_test_keeps_poisson_for_poisson_counts_and_finds_nb_overdispersion():
+    rng = np.random.default_rng(5)
+    mu = expected_monthly(effects=[(LOCKDOWN, 0.65)])
+    poisson = its.overdispersion_test(draw(rng, mu), mu)
+    assert not poisson.overdispersed and poisson.pearson_ratio == pytest.approx(1, abs=0.4)
+    nb = its.overdispersion_test(draw(rng, mu, alpha=0.02), mu)
+    assert nb.overdispersed and nb.alpha == pytest.approx(0.02, abs=0.012)
+
+
+def test_overdispersed_series_gets_a_negative_binomial_model_whose_ci_covers_the_effect():
+    rng = np.random.default_rng(11)
+    mu = expected_monthly(effects=[(LOCKDOWN, 0.65)])
+    fit = fit_series(draw(rng, mu, alpha=0.01), [LOCKDOWN])
+    assert fit.family == "negative binomial"
+    assert fit.alpha == pytest.approx(0.01, abs=0.008)
+    assert "negative binomial GLM (NB2" in fit.model
+    lock = step(fit, "Lockdown")
+    assert lock["lower95"] <= 0.65 <= lock["upper95"]
+    diag = its.diagnostics_table([fit]).iloc[0]
+    assert diag["family"] == "negative binomial" and diag["overdispersion_p"] < 0.05
+    assert 0 <= diag["ljung_box_p"] <= 1 and diag["ljung_box_lags"] == 12
+
+
+def test_nb_fallbacks_are_explicit_when_maximum_likelihood_does_not_converge(monkeypatch):
+    class NoConvergence:
+        def __init__(self, *args, **kwargs):
+            pass
+
+        def fit(self, *args, **kwargs):
+            return SimpleNamespace(params=pd.Series([np.nan]), mle_retvals={"converged": False})
+
+    monkeypatch.setattr(its.sm, "NegativeBinomial", NoConvergence)
+    rng = np.random.default_rng(12)
+    mu = expected_monthly(effects=[(LOCKDOWN, 0.65)])
+    fit = fit_series(draw(rng, mu, alpha=0.02), [LOCKDOWN])
+    assert fit.family == "negative binomial"
+    assert any("did not converge (Newton, BFGS)" in f for f in fit.fallbacks)
+    assert "[fallback:" in fit.model and fit.alpha == pytest.approx(0.02, abs=0.012)
+    assert its.diagnostics_table([fit]).iloc[0]["fallbacks"] != "none"
+
+
+def test_quasi_poisson_fallback_is_reported_when_the_nb_glm_fails(monkeypatch):
+    original = its.sm.families.NegativeBinomial
+
+    def failing(*args, **kwargs):
+        raise ValueError("boom")
+
+    monkeypatch.setattr(its.sm.families, "NegativeBinomial", failing)
+    rng = np.random.default_rng(13)
+    mu = expected_monthly(effects=[(LOCKDOWN, 0.65)])
+    fit = fit_series(draw(rng, mu, alpha=0.02), [LOCKDOWN])
+    monkeypatch.setattr(its.sm.families, "NegativeBinomial", original)
+    assert fit.family == "quasi-Poisson" and fit.use_t
+    assert "quasi-Poisson GLM (fallback" in fit.model
+    assert step(fit, "Lockdown")["lower95"] <= 0.65 <= step(fit, "Lockdown")["upper95"]
+
+
+def test_a_series_with_too_few_events_is_reported_not_estimated():
+    fit = fit_series(np.r_[np.zeros(80), [3, 4, 5, 6]], [LOCKDOWN])
+    assert not fit.estimated and fit.family == "not estimated"
+    e = fit.effects()
+    assert e["rate_ratio"].isna().all() and "fewer than 20 events" in e["note"].iloc[0]
+
+
+def _coverage(n_sims: int, effect: float, alpha: float, seed: int) -> tuple[float, float]:
+    """Share of simulated series whose 95% CI covers ``effect``; share significant at 5%."""
+    rng = np.random.default_rng(seed)
+    mu = expected_monthly(effects=[(LOCKDOWN, effect)])
+    covered = significant = 0
+    for _ in range(n_sims):
+        s = step(fit_series(draw(rng, mu, alpha), [LOCKDOWN]), "Lockdown")
+        covered += s["lower95"] <= effect <= s["upper95"]
+        significant += s["p_value"] < 0.05
+    return covered / n_sims, significant / n_sims
+
+
+def test_lockdown_ci_coverage_and_false_positives_small_simulation():
+    """A fast version of the slow simulations below: 60 series each, looser bounds."""
+    coverage, _ = _coverage(60, 0.65, 0.0, seed=2024)
+    assert coverage >= 0.85
+    _, false_positive = _coverage(60, 1.0, 0.0, seed=2025)
+    assert false_positive <= 0.12
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("alpha", [0.0, 0.01], ids=["poisson", "negative-binomial"])
+def test_lockdown_ci_covers_the_injected_effect_in_90_to_99_percent_of_series(alpha):
+    coverage, _ = _coverage(200, 0.65, alpha, seed=201)
+    assert 0.90 <= coverage <= 0.99
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("alpha", [0.0, 0.01], ids=["poisson", "negative-binomial"])
+def test_no_injected_effect_is_significant_in_about_5_percent_of_series(alpha):
+    _, false_positive = _coverage(200, 1.0, alpha, seed=301)
+    assert 0.015 <= false_positive <= 0.09
+
+
+# --------------------------------------------------------------------------- a synthetic area
+
+CITY, TOWN = "E06900001", "E07900001"
+LOCAL = NamedPeriod(
+    name="Local lockdown", start=date(2020, 6, 29), end=date(2020, 9, 30), area_codes=[CITY]
+)
+
+
+def synthetic_area(
+    seed: int,
+    *,
+    local_effect=0.85,
+    periods=(LOCKDOWN, EASING, LOCAL),
+    pre_trend_gap=1.0,
+    start=START,
+    end=END,
+    base=(260.0, 320.0),
+    knife_share=0.1,
+):
+    """Record-level serious violence in a two-district area, day by day.
+
+    The city (inside the local lockdown) and the town share trend, season and national
+    periods; the city alone has ``local_effect`` during the local lockdown and, before
+    it, a trend ``pre_trend_gap`` times the town's per year.
+    """
+    rng = np.random.default_rng(seed)
+    days = pd.date_range(start, end, freq="D")
+    years = np.asarray((days - days[0]).days) / 365.25
+    common = 1.03**years * SEASON[days.month - 1]
+    for p in (p for p in periods if not p.area_codes):
+        common = common * np.where(
+            (days >= pd.Timestamp(p.start)) & (days <= pd.Timestamp(p.end)), 0.7, 1.0
+        )
+    rows = []
+    for code, daily_base, lsoas in ((CITY, base[0], "C"), (TOWN, base[1], "T")):
+        rate = daily_base * 12 / 365.25 * common
+        if code == CITY:
+            in_local = (days >= pd.Timestamp(LOCAL.start)) & (days <= pd.Timestamp(LOCAL.end))
+            rate = rate * np.where(in_local, local_effect, 1.0)
+            before = days < pd.Timestamp(LOCAL.start)
+            rate = rate * np.where(before, pre_trend_gap ** (years - years[before].max()), 1.0)
+        n = rng.poisson(rate)
+        dates = np.repeat(days, n)
+        rows.append(
+            pd.DataFrame(
+                {
+                    "offence_date": dates,
+                    "area_code": [f"{lsoas}{i}" for i in rng.integers(0, 3, len(dates))],
+                }
+            )
+        )
+    crimes = pd.concat(rows, ignore_index=True)
+    n = len(crimes)
+    crimes["serious_violence"] = True
+    crimes["offence_hour"] = pd.array(
+        np.where(rng.random(n) < 0.02, -1, rng.integers(0, 24, n)), dtype="Int64"
+    )
+    crimes.loc[crimes["offence_hour"] == -1, "offence_hour"] = pd.NA
+    crimes["definition_group"] = np.where(rng.random(n) < 0.7, "Assault with injury", "Robbery")
+    crimes["victim_age"] = pd.array(rng.integers(10, 60, n), dtype="Int64")
+    crimes["offender_age"] = pd.array(rng.integers(10, 60, n), dtype="Int64")
+    crimes["knife"] = rng.random(n) < knife_share
+    areas = pd.DataFrame(
+        {
+            "lsoa_code": [f"C{i}" for i in range(3)] + [f"T{i}" for i in range(3)],
+            "district_code": [CITY] * 3 + [TOWN] * 3,
+            "district_name": ["City"] * 3 + ["Town"] * 3,
+        }
+    )
+    population = pd.DataFrame(
+        [
+            {"area_code": lsoa, "year": y, "sex": "U", "age_band": "all", "population": 50_000}
+            for lsoa in areas["lsoa_code"]
+            for y in range(start.year - 1, end.year + 1)
+        ]
+    )
+    params = SimpleNamespace(
+        analysis_window=SimpleNamespace(start=start, end=end),
+        definition=SimpleNamespace(priority_age_limit=25),
+        fy=FinancialYear(2021),
+        baseline_fy=FinancialYear(2018),
+        periods=list(periods),
+    )
+    return trend_data_from_frames(params, areas=areas, population=population, flagged=crimes)
+
+
+def test_did_recovers_an_injected_local_lockdown_effect_with_parallel_trends():
+    data = synthetic_area(7)
+    result = did.difference_in_differences(
+        data, data.series_mask("serious_violence"), LOCAL, "Serious violence"
+    )
+    assert result.family == "Poisson"
+    assert result.lower95 <= 0.85 <= result.upper95
+    assert result.rate_ratio == pytest.approx(0.85, abs=0.06)
+    assert result.parallel and result.pre_months == 62
+    assert result.sensitivity[1] <= 0.85 <= result.sensitivity[2]
+    table = did.did_table([result])
+    assert table["term"].str.startswith("Parallel trends check").any()
+    assert findings.did_findings(result)["title"].startswith("During Local lockdown")
+
+
+def test_did_finds_no_local_effect_where_none_was_injected():
+    estimates, significant = [], 0
+    for seed in range(60, 68):
+        data = synthetic_area(seed, local_effect=1.0)
+        r = did.difference_in_differences(
+            data, data.series_mask("serious_violence"), LOCAL, "Serious violence"
+        )
+        estimates.append(np.log(r.rate_ratio))
+        significant += r.p_value < 0.05
+    assert abs(np.mean(estimates)) < 0.03 and significant <= 2
+
+
+def test_parallel_trends_check_fails_when_the_areas_diverged_before_the_period():
+    data = synthetic_area(9, pre_trend_gap=1.10)
+    result = did.difference_in_differences(
+        data, data.series_mask("serious_violence"), LOCAL, "Serious violence"
+    )
+    assert result.pre_trend[0] == pytest.approx(1.10, abs=0.03) and not result.parallel
+    assert "parallel trends check fails" in findings.did_findings(result)["sentence"]
+
+
+@pytest.mark.slow
+def test_did_ci_covers_the_injected_local_effect_in_90_to_99_percent_of_areas():
+    covered = 0
+    for seed in range(100):
+        data = synthetic_area(1000 + seed)
+        r = did.difference_in_differences(
+            data, data.series_mask("serious_violence"), LOCAL, "Serious violence"
+        )
+        covered += r.lower95 <= 0.85 <= r.upper95
+    assert 0.90 <= covered / 100 <= 0.99
+
+
+def test_whole_area_model_approximates_the_local_effect_with_the_area_share():
+    data = synthetic_area(10)
+    fit = its.fit_series(data, data.headline)
+    e = fit.effects()
+    local = e[e["period"] == "Local lockdown"].iloc[0]
+    assert local["lower95"] <= 0.85 <= local["upper95"]
+    share = its.local_shares(data, data.series_mask("serious_violence"))["Local lockdown"]
+    assert share == pytest.approx(260 / 580, abs=0.03)
+
+
+# --------------------------------------------------------------------------- counts
+
+
+def test_monthly_counts_keep_zeros_and_roll_twelve_month_totals():
+    data = synthetic_area(20)
+    monthly = counts.monthly_counts(data)
+    head = monthly[monthly["series"] == "Serious violence"]
+    assert len(head) == 84 and head["count"].sum() == len(data.events)
+    expected = head["count"].rolling(12).sum()
+    assert (
+        head["rolling_12_month_total"].iloc[11:].astype(float).tolist()
+        == expected.iloc[11:].tolist()
+    )
+    assert head["rolling_12_month_total"].iloc[:11].isna().all()
+    districts = monthly[monthly["breakdown"] == "District"]
+    assert set(districts["series"]) == {"City", "Town"}
+    assert districts["count"].sum() == head["count"].sum()
+
+
+def test_weekly_counts_have_only_complete_monday_to_sunday_weeks():
+    data = synthetic_area(21)
+    weekly = counts.weekly_counts(data)
+    head = weekly[weekly["series"] == "Serious violence"]
+    starts = pd.to_datetime(head["week_start"])
+    assert (starts.dt.day_of_week == 0).all()
+    assert starts.iloc[0] == pd.Timestamp("2015-04-06")  # 1 April 2015 was a Wednesday
+    assert starts.iloc[-1] + pd.Timedelta(days=6) <= pd.Timestamp(END)
+    d = data.events["date"]
+    first = (d >= starts.iloc[0]) & (d <= starts.iloc[0] + pd.Timedelta(days=6))
+    assert head["count"].iloc[0] == int(first.sum())
+
+
+def test_year_on_year_compares_the_report_year_with_the_year_before_per_resident():
+    data = synthetic_area(22)
+    yoy = counts.year_on_year(data)
+    row = yoy[(yoy["series"] == "Serious violence")].iloc[0]
+    d = data.events["date"]
+    cur = int(((d >= "2021-04-01") & (d <= "2022-03-31")).sum())
+    prev = int(((d >= "2020-04-01") & (d <= "2021-03-31")).sum())
+    assert (row["count_current"], row["count_previous"]) == (cur, prev)
+    assert row["rate_ratio"] == pytest.approx(cur / prev)  # equal populations
+    assert row["lower95"] < row["rate_ratio"] < row["upper95"]
+    assert row["current_period"] == "2021/22" and row["previous_period"] == "2020/21"
+
+
+def test_ratio_of_two_counts_is_unreliable_when_either_count_is_small():
+    from snalib.disclosure import Rule
+
+    table = pd.DataFrame({"a": [3, 50, 50], "b": [50, 8, 50], "rr": [0.06, 6.2, 1.0]})
+    out = counts.protect_ratio_table(table, Rule(5, 10), ["rr"], ["a", "b"])
+    assert out["rr"].tolist() == ["[u]", "[u]", 1.0]
+    assert out["notes"].iloc[0] == "[u] not published: count below 10"
+
+
+def test_day_hour_counts_the_report_year_and_the_missing_hours():
+    data = synthetic_area(23)
+    table, summary = counts.day_hour(data)
+    d = data.events["date"]
+    in_year = (d >= "2021-04-01") & (d <= "2022-03-31")
+    assert summary["total"] == int(in_year.sum())
+    assert summary["missing_hour"] == int(data.events["hour"][in_year].isna().sum())
+    assert table["count"].sum() == summary["total"] - summary["missing_hour"]
+    assert len(table) == 7 * 24 and table["day"].iloc[0] == "Monday"
+    text = findings.day_hour_findings(table, summary, "Serious violence")["sentence"]
+    assert f"{summary['missing_hour']:,} of {summary['total']:,} crimes" in text
+
+
+def test_month_profile_leaves_out_period_months_and_finds_the_july_peak():
+    data = synthetic_area(24, periods=(LOCKDOWN,))
+    profile = counts.month_profile(data)
+    head = profile[profile["series"] == "Serious violence"].set_index("month")
+    assert head.loc["Apr", "months_used"] == 6 and head.loc["Jan", "months_used"] == 7
+    assert head["index"].idxmax() == "Jul" and head["index"].idxmin() in ("Feb", "Jan")
+
+
+def test_stl_recovers_the_seasonal_peak_and_needs_two_years():
+    data = synthetic_area(25, periods=())
+    decompositions = seasonal.stl_all(data)
+    dec = decompositions["Serious violence"]
+    assert seasonal.seasonal_peaks(dec)[0] == "Jul"
+    assert 0.3 < seasonal.seasonal_strength(dec) <= 1
+    assert seasonal.stl_decompose(np.arange(23.0), [f"m{i}" for i in range(23)]) is None
+
+
+# --------------------------------------------------------------------------- short series
+
+
+def public_area(months: int = 15):
+    """Public mode: data.police.uk-like rows, month and LSOA only."""
+    rng = np.random.default_rng(30)
+    start = date(2021, 4, 1)
+    end = (pd.Timestamp(start) + pd.DateOffset(months=months) - pd.Timedelta(days=1)).date()
+    labels = [str(p) for p in pd.period_range(start, end, freq="M")]
+    n = rng.poisson(400, len(labels))
+    street = pd.DataFrame(
+        {
+            "month": np.repeat(labels, n),
+            "crime_type": rng.choice(["Violence and sexual offences", "Robbery"], n.sum()),
+            "area_code": rng.choice(["C0", "T0"], n.sum()),
+        }
+    )
+    areas = pd.DataFrame(
+        {"lsoa_code": ["C0", "T0"], "district_code": [CITY, TOWN], "district_name": ["C", "T"]}
+    )
+    population = pd.DataFrame(
+        {"area_code": ["C0", "T0"], "year": 2019, "age_band": "all", "population": 1e5}
+    )
+    params = SimpleNamespace(
+        analysis_window=SimpleNamespace(start=start, end=end),
+        definition=SimpleNamespace(priority_age_limit=25),
+        fy=FinancialYear(2021),
+        baseline_fy=None,
+        periods=[NamedPeriod(name="Step 4", start=date(2021, 7, 19))],
+    )
+    return trend_data_from_frames(params, areas=areas, population=population, street=street)
+
+
+def test_short_public_series_fits_a_limited_model_and_says_what_cannot_be_estimated():
+    from snalib import forecast
+
+    data = public_area(15)
+    assert data.mode == "public" and not data.has_days
+    limits = " ".join(data.limits)
+    assert "15 full months" in limits and "weekly counts" in limits
+    assert "Only one year of population" in limits
+    fit = its.fit_main_series(data)[0]
+    assert fit.estimated and fit.design.seasonal.startswith("none")
+    e = fit.effects()
+    step_row = e[e["period"] == "Step 4"].iloc[0]
+    assert np.isnan(step_row["rate_ratio"]) and "time of year" in step_row["note"]
+    assert "not adjusted for the season" in findings.its_findings(fit, data.periods)["title"]
+    assert seasonal.stl_all(data) == {}
+    assert counts.month_profile(data).empty and counts.year_on_year(data).empty
+    assert counts.weekly_counts(data).empty and counts.day_hour(data)[0].empty
+    fc = forecast.forecast_series(data)
+    assert not fc.estimated and "15 full months" in fc.reason
+    assert did.did_all(data) == []
+
+
+def test_findings_sentences_are_computed_from_the_numbers():
+    rng = np.random.default_rng(40)
+    mu = expected_monthly(effects=[(LOCKDOWN, 0.65)])
+    fit = fit_series(draw(rng, mu), [LOCKDOWN])
+    lock = step(fit, "Lockdown")
+    text = findings.its_findings(fit, [LOCKDOWN])
+    assert f"{lock['rate_ratio']:.2f} (95% CI {lock['lower95']:.2f} to" in text["sentence"]
+    assert text["title"].startswith(f"Synthetic fell by {(1 - lock['rate_ratio']) * 100:.0f}%")
+    assert findings.pct(0.65) == "−35%" and findings.pct(1.294) == "+29%"
+    assert findings.change_words(0.9, 0.8, 1.05).endswith("(not a significant change)")
+
+
+def test_interruption_effect_carries_a_lasting_period_into_future_months():
+    months = month_frame(START, END)
+    lasting = NamedPeriod(name="Lasting", start=date(2021, 1, 1))
+    design = its_design(months, [lasting], n_full_months=84)
+    params = pd.Series({"step_1": np.log(0.8)})
+    future = month_frame(date(2022, 4, 1), date(2022, 6, 30))
+    assert np.exp(interruption_effect(design.terms, params, [lasting], future)) == pytest.approx(
+        [0.8] * 3
+    )
+    ended = interruption_effect(design.terms, params, [LOCKDOWN], future)
+    assert (ended == 0).all()
