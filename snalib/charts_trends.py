@@ -57,8 +57,14 @@ def _shade_periods(ax, periods, lo, hi, *, label: bool = True) -> None:
 
 
 def _date_axis(ax) -> None:
-    ax.xaxis.set_major_locator(mdates.YearLocator())
-    ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
+    """Years on long series; every third month on series under three years."""
+    lo, hi = (mdates.num2date(v) for v in ax.get_xlim())
+    if (hi - lo).days < 3 * 365:
+        ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=(1, 4, 7, 10)))
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y"))
+    else:
+        ax.xaxis.set_major_locator(mdates.YearLocator())
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
 
 
 def _thousands(ax, axis: str = "y") -> None:
@@ -162,7 +168,7 @@ def effects_chart(effects: pd.DataFrame, title: str):
             ms=6,
             capsize=3,
             lw=1.5,
-            label=name,
+            label=name.replace("Serious violence: ", "").capitalize() if k else name,
         )
     ax.axvline(1, color="#505A5F", lw=1)
     ax.set_xscale("log")
@@ -337,6 +343,7 @@ def backtest_chart(fc, title: str, *, months_before: int = 24, threshold=None):
     ax.set_ylabel("Crimes per month")
     ax.set_ylim(bottom=0)
     _thousands(ax)
+    _date_axis(ax)
     ax.legend(loc="lower left", fontsize=9)
     finish(fig, title)
     return fig
@@ -369,6 +376,7 @@ def forecast_chart(fc, title: str, *, months_before: int = 36, threshold=None):
     ax.set_ylabel("Crimes per month")
     ax.set_ylim(bottom=0)
     _thousands(ax)
+    _date_axis(ax)
     ax.legend(loc="lower left", ncol=2, fontsize=9)
     finish(fig, title)
     return fig

@@ -233,7 +233,7 @@ def period_counts(data, period: str = "month") -> pd.DataFrame:
         ends = starts + pd.Timedelta(days=6)
         key = data.events["date"] - pd.to_timedelta(data.events["date"].dt.day_of_week, unit="D")
         key = key.dt.normalize()
-        labels = [f"w/c {s:%d %b %Y}" for s in starts]
+        labels = [f"w/c {s.day} {s:%b %Y}" for s in starts]
     else:
         freq = "M" if period == "month" else "Q-MAR"
         prange = pd.period_range(start, end, freq=freq)
@@ -256,35 +256,50 @@ def period_counts(data, period: str = "month") -> pd.DataFrame:
 def baseline_mask(frame: pd.DataFrame, data) -> tuple[np.ndarray, str]:
     """Which periods set the XmR mean and limits, and a sentence saying so.
 
-    The two financial years ending with the baseline year of the parameters (the process
-    before the VRU, as the success measures compare), when both are in the series with at
-    least 12 points; otherwise the first two years of the series; otherwise every point.
-    Named periods (lockdowns) are never part of the baseline.
+    The first of these with enough points (12; 8 for quarters), leaving out points touched
+    by a named period (lockdowns are not the usual process):
+
+    1. the two financial years ending with the baseline year of the parameters (the
+       process before the VRU, as the success measures compare);
+    2. the first two years of the series;
+    3. every point outside the named periods;
+    4. every point, named periods included (the sentence says so).
     """
     starts, ends = frame["start"], frame["end"]
+    minimum = 8 if _period_of(frame) == "quarter" else 12
     touched = np.zeros(len(frame), dtype=bool)
     spans = pd.DataFrame({"first": starts, "last": ends, "days": (ends - starts).dt.days + 1})
     for p in data.periods:
         touched |= exposure(spans, p.start, p.end) > 0
+    outside = " outside the named periods" if touched.any() else ""
+    candidates = []
     fy = data.baseline_fy
     if fy is not None:
         lo = pd.Timestamp(fy.previous().start)
         mask = ((starts >= lo) & (ends <= pd.Timestamp(fy.end))).to_numpy() & ~touched
-        if mask.sum() >= 12:
+        candidates.append(
+            (mask, f"{fy.previous().label} and {fy.label} (the two years up to the baseline year")
+        )
+    if len(starts):
+        mask = (starts < starts.iloc[0] + pd.DateOffset(years=2)).to_numpy() & ~touched
+        candidates.append((mask, "the first two years of the series ("))
+    candidates.append((~touched, "every point" + outside + " ("))
+    for mask, words in candidates:
+        if mask.sum() >= minimum:
+            sep = ", " if words.endswith("year") else ""
             return mask, (
-                f"Mean and limits are computed from {fy.previous().label} and {fy.label} "
-                f"(the two years up to the baseline year, {int(mask.sum())} points)."
+                f"Mean and limits are computed from {words}{sep}{int(mask.sum())} points"
+                f"{outside if not words.startswith('every') else ''})."
             )
-    first = starts.iloc[0] if len(starts) else None
-    if first is not None:
-        mask = (starts < first + pd.DateOffset(years=2)).to_numpy() & ~touched
-        if mask.sum() >= 12 and mask.sum() < len(frame):
-            return mask, (
-                f"Mean and limits are computed from the first two years of the series "
-                f"({int(mask.sum())} points)."
-            )
-    mask = ~touched if (~touched).sum() >= 2 else np.ones(len(frame), dtype=bool)
-    return mask, f"Mean and limits are computed from all {int(mask.sum())} points shown."
+    mask = np.ones(len(frame), dtype=bool)
+    return mask, (
+        f"Mean and limits are computed from all {len(frame)} points"
+        + (
+            f", named periods included: fewer than {minimum} points lie outside them."
+            if touched.any()
+            else "."
+        )
+    )
 
 
 #: Periods back to "the same period a year earlier".
@@ -354,6 +369,19 @@ def charts_for(frame: pd.DataFrame, data) -> tuple[dict[str, pd.DataFrame], str]
         if len(frame) >= 2 and frame[s.label].sum() > 0:
             out[s.label] = xmr(frame[s.label], frame["period"], baseline=mask)
     return out, note
+
+
+#: Points drawn on a chart: two years of weeks; every month or quarter.
+CHART_POINTS = {"week": 104}
+
+
+def chart_window(chart: pd.DataFrame, period: str) -> pd.DataFrame:
+    """The points drawn: the last two years of weekly points, or every point.
+
+    The limits were computed on the baseline whether or not it is drawn.
+    """
+    n = CHART_POINTS.get(period)
+    return chart if n is None else chart.iloc[-n:].reset_index(drop=True)
 
 
 def xmr_findings(chart: pd.DataFrame, series: str, period: str) -> dict[str, str]:

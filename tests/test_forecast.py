@@ -29,7 +29,7 @@ def _pooled_coverage(n_series: int, seed: int, base: float = 500.0) -> dict[str,
 
 
 def test_backtest_intervals_cover_about_their_nominal_share_small_simulation():
-    coverage = _pooled_coverage(10, seed=7)
+    coverage = _pooled_coverage(6, seed=7)
     assert 0.85 <= coverage["95"] <= 1.0
     assert 0.62 <= coverage["80"] <= 0.95
 

@@ -186,3 +186,15 @@ def test_report_monitoring_builds_the_quarterly_board_report(tmp_path):
     counts = pd.to_numeric(table["Serious violence"], errors="coerce")
     assert not ((counts >= 1) & (counts < 5)).any()
     assert (out / "manifest.json").is_file() and not (out / "sna").exists()
+
+
+def test_weekly_charts_show_the_last_two_years_with_limits_from_the_baseline():
+    data = synthetic_area(73)
+    frame = monitoring.period_counts(data, "week")
+    charts, _ = monitoring.charts_for(frame, data)
+    chart = charts["Serious violence"]
+    shown = monitoring.chart_window(chart, "week")
+    assert len(shown) == 104 and shown["label"].iloc[-1] == chart["label"].iloc[-1]
+    assert shown["mean"].iloc[0] == chart["mean"].iloc[0]  # limits from the baseline
+    assert not shown["baseline"].any() and chart["baseline"].sum() >= 100
+    assert len(monitoring.chart_window(chart, "month")) == len(chart)

@@ -391,14 +391,14 @@ def test_did_recovers_an_injected_local_lockdown_effect_with_parallel_trends():
 
 def test_did_finds_no_local_effect_where_none_was_injected():
     estimates, significant = [], 0
-    for seed in range(60, 68):
+    for seed in range(60, 65):
         data = synthetic_area(seed, local_effect=1.0)
         r = did.difference_in_differences(
             data, data.series_mask("serious_violence"), LOCAL, "Serious violence"
         )
         estimates.append(np.log(r.rate_ratio))
         significant += r.p_value < 0.05
-    assert abs(np.mean(estimates)) < 0.03 and significant <= 2
+    assert abs(np.mean(estimates)) < 0.03 and significant <= 1
 
 
 def test_parallel_trends_check_fails_when_the_areas_diverged_before_the_period():

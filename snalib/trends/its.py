@@ -267,9 +267,9 @@ def _glm(y, x: pd.DataFrame, offset, family, steps: list[str], **fit_kwargs):
             correction += log_mult - d * beta[k]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            res = sm.GLM(
-                y, work, family=family, offset=offset + correction, hasconst=hasconst
-            ).fit(maxiter=100, start_params=start, **fit_kwargs)
+            res = sm.GLM(y, work, family=family, offset=offset + correction, hasconst=hasconst).fit(
+                maxiter=100, start_params=start, **fit_kwargs
+            )
         if not steps:
             break
         start = res.params.to_numpy()
