@@ -294,8 +294,9 @@ def did_chart(result, periods, title: str, *, min_count: int | None = None):
     ratio = inside["rate_per_100k_year"] / outside["rate_per_100k_year"]
     bottom.plot(x, ratio, color=PALETTE[2], marker="o", ms=3, lw=1, label="Inside ÷ outside")
     before = x < pd.Timestamp(local[0].start).to_period("M").to_timestamp() if local else None
-    if before is not None and before.sum() >= 2:
-        level = float(np.exp(np.nanmean(np.log(ratio[before].replace(0, np.nan)))))
+    logs = np.log(ratio[before].replace(0, np.nan)) if before is not None else pd.Series()
+    if np.isfinite(logs).sum() >= 2:
+        level = float(np.exp(np.nanmean(logs)))
         bottom.plot(
             x[before],
             [level] * int(before.sum()),

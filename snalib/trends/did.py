@@ -5,13 +5,14 @@ into the area (*inside*) and the rest of the force (*outside*, crimes with a kno
 only) and modelled together:
 
     log E[y_gm] = log(population_gm) + log(days_m) + a_m + b * inside_g
-                  + delta * inside_g * exposure_m   (+ gamma * inside_g * slope_m)
+                  + log(1 - x_m inside_g + x_m inside_g RR)   (+ gamma * inside_g * slope_m)
 
 with one fixed effect ``a_m`` per month, which absorbs everything the two groups share:
-trend, seasonality, national lockdowns. ``exp(delta)`` is the rate ratio inside the area
-during the period relative to what the outside area implies (the difference-in-
-differences on the log scale). The family is chosen by the same overdispersion test as
-the trend model.
+trend, seasonality, national lockdowns; ``x_m`` is the share of the month's days in the
+period. ``RR`` is the rate ratio inside the area during the period relative to what the
+outside area implies (the difference-in-differences on the log scale). The family is
+chosen by the same overdispersion tests as the trend model (NB ``alpha``: the
+Cameron-Trivedi moment estimate), with the same small-sample correction.
 
 **Parallel trends.** The estimate assumes that, without the local period, the ratio of
 the inside to the outside rate would have stayed constant. The check fits, on the months

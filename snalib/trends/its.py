@@ -3,21 +3,23 @@
 For each main series the monthly count ``y_m`` is modelled as
 
     log E[y_m] = log(population_m) + log(days_m) + b0 + b1 * years_m + season(month_m)
-                 + sum_p (beta_p * exposure_pm + gamma_p * slope_pm)
+                 + sum_p log(1 - x_pm + x_pm * RR_p) + sum_p gamma_p * slope_pm
 
-(:mod:`snalib.trends.design`), where a step multiplies a month partly in its period by
-``1 - x + x RR`` (``x`` the share of the month's days in the period; :func:`_glm`). The
-family is chosen by a documented test: a Poisson GLM
-is fitted first and tested for overdispersion: the Cameron and Trivedi (1990) regression
-test of the NB2 variance ``mu + alpha mu^2`` (one-sided) and the Pearson chi-squared test.
-When neither rejects at 5% the Poisson model is kept; when either does, a negative
-binomial (NB2) model is fitted: ``alpha`` by
-maximum likelihood (statsmodels ``NegativeBinomial``), then the GLM with that ``alpha``
-(as R's ``MASS::glm.nb`` reports it), with a small-sample correction: the covariance is
-scaled by the NB fit's Pearson chi-squared over its residual degrees of freedom when that
-exceeds 1, and intervals and p-values use the t distribution on those degrees of freedom
-(in simulations of 84 months the uncorrected intervals covered 89-93%). Fallbacks when a fit does not converge are explicit
-and recorded in :attr:`ItsFit.fallbacks` and in the ``model`` column of the effects table:
+(:mod:`snalib.trends.design`): ``x_pm`` is the share of month m's days in named period p,
+so a step acts on the period's days (fitted by :func:`_glm`).
+
+**Family, by test.** A Poisson GLM is fitted first and tested for overdispersion: the
+Cameron and Trivedi (1990) regression test of the NB2 variance ``mu + alpha mu^2``
+(one-sided) and the Pearson chi-squared test. When neither rejects at 5% the Poisson model
+is kept; when either does, a negative binomial (NB2) model is fitted: ``alpha`` by maximum
+likelihood (statsmodels ``NegativeBinomial``), then the GLM with that ``alpha`` (as R's
+``MASS::glm.nb`` reports it), with a small-sample correction: the covariance is scaled by
+the NB fit's Pearson chi-squared over its residual degrees of freedom when that exceeds 1,
+and intervals and p-values use the t distribution on those degrees of freedom (in
+simulations of 84 months the uncorrected 95% intervals covered 89-94%).
+
+**Fallbacks** when a fit does not converge are explicit, recorded in
+:attr:`ItsFit.fallbacks` and in the ``model`` column of the effects table:
 
 1. NB maximum likelihood by Newton's method; if it does not converge, by BFGS;
 2. if neither converges, ``alpha`` is fixed at the Cameron-Trivedi moment estimate;
