@@ -505,34 +505,18 @@ def build_monitoring_report(
 ) -> MonitoringReport:
     """``sna report monitoring``: the short periodic report the board receives.
 
-    Reuses the pipeline: validate and load the inputs, write the validated data, execute
-    ``notebooks/05-monitoring.ipynb`` with ``period``, render ``reports/monitoring`` (Quarto
-    or the built-in renderer) and write the manifest, all in a staging folder moved into
-    place when everything has succeeded.
+    Runs the pipeline of :func:`snalib.pipeline.build` with one notebook
+    (``notebooks/05-monitoring.ipynb``, given ``period``) and one report project
+    (``reports/monitoring``): validated inputs, staging, atomic swap, manifest and renderer
+    choice are the build's own.
 
     Raises
     ------
     snalib.errors.InputError
         For an unknown period, or weekly monitoring of public data (months only).
     """
-    import logging
-    import shutil
-
-    import papermill
-
     from snalib.errors import InputError
-    from snalib.inputs import load_inputs
-    from snalib.manifest import build_manifest, write_manifest
-    from snalib.pipeline import (
-        NOTEBOOK_DIR,
-        Progress,
-        _kernel_manager_class,
-        _setup_log,
-        _stage,
-        _swap_into_place,
-        write_data,
-    )
-    from snalib.render import choose_renderer
+    from snalib.pipeline import NotebookStage, build
 
     if period not in PERIODS:
         raise InputError(f"--period must be one of {', '.join(PERIODS)}; got '{period}'")
@@ -541,95 +525,20 @@ def build_monitoring_report(
             "weekly monitoring needs offence dates, and data.police.uk street-level files give "
             "only the month of each crime: use --period month or --period quarter"
         )
-    run_dir = monitoring_run_dir(params, period, out)
-    staging = run_dir.with_name(run_dir.name + ".building")
-    if staging.exists():
-        shutil.rmtree(staging)
-    staging.mkdir(parents=True)
-    handler = _setup_log(staging / "logs" / "build.log")
-    renderer_used = choose_renderer(renderer)
-    stages: list[dict] = []
-    bar = Progress(5, enabled=progress)
-    log = logging.getLogger("sna")
-    try:
-        with _stage(stages, bar, "validate inputs"):
-            inputs = load_inputs(params)
-        with _stage(stages, bar, "write validated data"):
-            write_data(inputs, params, staging)
-        with _stage(stages, bar, f"notebook 05-monitoring.ipynb ({period})"):
-            target = staging / "notebooks" / "05-monitoring.ipynb"
-            target.parent.mkdir(parents=True, exist_ok=True)
-            papermill.execute_notebook(
-                str(NOTEBOOK_DIR / "05-monitoring.ipynb"),
-                str(target),
-                parameters={"run_dir": ".", "period": period},
-                cwd=str(staging),
-                kernel_name="python3",
-                progress_bar=False,
-                log_output=False,
-                kernel_manager_class=_kernel_manager_class(),
-            )
-        with _stage(stages, bar, f"render monitoring ({renderer_used})"):
-            render_monitoring(staging, period, renderer_used)
-        with _stage(stages, bar, "manifest"):
-            manifest = build_manifest(
-                params=params,
-                results=inputs.results,
-                stages=stages,
-                run_dir=staging,
-                renderer=renderer_used,
-                status="complete",
-                include_outputs=True,
-            )
-            manifest["report"] = {"kind": "monitoring", "period": period}
-            write_manifest(staging, manifest)
-    except InputError:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    except Exception as exc:
-        log.exception("monitoring report failed")
-        exc.sna_log = staging / "logs" / "build.log"  # type: ignore[attr-defined]
-        raise
-    finally:
-        bar.close()
-        logging.getLogger().removeHandler(handler)
-        handler.close()
-    _swap_into_place(staging, run_dir)
-    return MonitoringReport(run_dir, period, renderer_used)
-
-
-def render_monitoring(run_dir: Path, period: str, renderer: str) -> Path:
-    """Render ``reports/monitoring`` of a run into ``<run>/monitoring/``."""
-    import json
-    import shutil
-    import subprocess
-
-    import yaml
-
-    from snalib.render import BuiltinRenderer, RenderError, prepare_project
-
-    project = prepare_project("monitoring", run_dir)
-    params = json.loads((run_dir / "params.json").read_text(encoding="utf-8"))
-    config_path = project / "_quarto.yml"
-    config = yaml.safe_load(config_path.read_text(encoding="utf-8"))
-    config["book"]["title"] = (
-        f"Serious violence monitoring report ({PERIOD_WORDS[period]}): {params['area']['name']}"
+    title = (
+        f"Serious violence monitoring report ({PERIOD_WORDS[period]}): {params.area.name}",
+        f"Data to {params.analysis_window.end}",
     )
-    config["book"]["subtitle"] = f"Data to {params['analysis_window']['end']}"
-    config_path.write_text(
-        yaml.safe_dump(config, sort_keys=False, allow_unicode=True), encoding="utf-8"
+    result = build(
+        params,
+        out=monitoring_run_dir(params, period, out),
+        renderer=renderer,
+        progress=progress,
+        notebooks=(
+            NotebookStage("monitoring", "05-monitoring.ipynb", parameters=(("period", period),)),
+        ),
+        reports=("monitoring",),
+        titles={"monitoring": title},
+        manifest_extra={"report": {"kind": "monitoring", "period": period}},
     )
-    out_dir = run_dir / "monitoring"
-    if out_dir.exists():
-        shutil.rmtree(out_dir)
-    if renderer == "quarto":
-        proc = subprocess.run(
-            ["quarto", "render", str(project), "--to", "html", "--output-dir", str(out_dir)],
-            capture_output=True,
-            text=True,
-        )
-        if proc.returncode != 0:
-            raise RenderError(f"quarto render failed for monitoring: {proc.stderr[-2000:]}")
-    else:
-        BuiltinRenderer(project, out_dir, run_dir).render()
-    return out_dir / "index.html"
+    return MonitoringReport(result.run_dir, period, result.renderer)

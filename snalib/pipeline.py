@@ -42,11 +42,14 @@ class NotebookStage:
         File name in ``notebooks/``.
     after_manifest
         Runs after the manifest is first written (it reads it).
+    parameters
+        Parameters passed besides ``run_dir`` (e.g. the monitoring period), as pairs.
     """
 
     name: str
     notebook: str
     after_manifest: bool = False
+    parameters: tuple[tuple[str, object], ...] = ()  # extra papermill parameters
 
 
 #: Execution order. Chapters choose what they embed in reports/*/_quarto.yml.
@@ -199,7 +202,7 @@ def execute_notebook(stage: NotebookStage, run_dir: Path, *, progress_bar: bool 
     papermill.execute_notebook(
         str(source),
         str(target),
-        parameters={"run_dir": "."},
+        parameters={"run_dir": ".", **dict(stage.parameters)},
         cwd=str(run_dir),
         kernel_name="python3",
         progress_bar=progress_bar,
@@ -217,8 +220,12 @@ def build(
     renderer: str = "auto",
     progress: bool = True,
     inputs: Inputs | None = None,
+    notebooks: tuple[NotebookStage, ...] = NOTEBOOKS,
+    reports: tuple[str, ...] = REPORTS,
+    titles: dict[str, tuple[str, str]] | None = None,
+    manifest_extra: dict | None = None,
 ) -> BuildResult:
-    """Run the whole pipeline for one params file.
+    """Run the pipeline for one params file: the whole SNA by default.
 
     Parameters
     ----------
@@ -234,6 +241,13 @@ def build(
         Print stage progress on stderr.
     inputs
         Already loaded inputs (``sna validate`` then ``build`` reuses them).
+    notebooks, reports
+        The notebooks to execute and the report projects to render (a periodic report
+        such as ``sna report monitoring`` runs a subset).
+    titles
+        Report name → (title, subtitle), overriding the titles made from the parameters.
+    manifest_extra
+        Keys added to ``manifest.json`` (e.g. which periodic report this is).
 
     Returns
     -------
@@ -250,7 +264,7 @@ def build(
     handler = _setup_log(staging / "logs" / "build.log")
     renderer_used = choose_renderer(renderer)
     stages: list[dict] = []
-    steps = 3 + len(NOTEBOOKS) + len(REPORTS)
+    steps = 3 + len(notebooks) + len(reports)
     bar = Progress(steps, enabled=progress)
     try:
         log.info("sna build %s -> %s (renderer %s)", params.source_file, run_dir, renderer_used)
@@ -261,27 +275,28 @@ def build(
             write_data(inputs, params, staging)
 
         def manifest(status: str, outputs: bool) -> None:
-            write_manifest(
-                staging,
-                build_manifest(
-                    params=params,
-                    results=inputs.results,
-                    stages=stages,
-                    run_dir=staging,
-                    renderer=renderer_used,
-                    status=status,
-                    include_outputs=outputs,
-                ),
+            record = build_manifest(
+                params=params,
+                results=inputs.results,
+                stages=stages,
+                run_dir=staging,
+                renderer=renderer_used,
+                status=status,
+                include_outputs=outputs,
             )
+            write_manifest(staging, {**record, **(manifest_extra or {})})
 
-        for stage in NOTEBOOKS:
+        for stage in notebooks:
             if stage.after_manifest:
                 manifest("notebooks running", outputs=False)
-            with _stage(stages, bar, f"notebook {stage.notebook}"):
+            label = " ".join(f"{k}={v}" for k, v in stage.parameters)
+            with _stage(
+                stages, bar, f"notebook {stage.notebook}" + (f" ({label})" if label else "")
+            ):
                 execute_notebook(stage, staging)
-        for report in REPORTS:
+        for report in reports:
             with _stage(stages, bar, f"render {report} ({renderer_used})"):
-                render_report(report, staging, renderer_used)
+                render_report(report, staging, renderer_used, title=(titles or {}).get(report))
         with _stage(stages, bar, "manifest"):
             manifest("complete", outputs=True)
         manifest("complete", outputs=True)  # records the manifest stage's own timing

@@ -63,8 +63,17 @@ def choose_renderer(requested: str = "auto") -> str:
 # --------------------------------------------------------------------------- project
 
 
-def prepare_project(report: str, run_dir: Path) -> Path:
-    """Copy ``reports/<report>`` into the run and set its titles from the parameters."""
+#: Which parameter titles each report project (default: the Annual Report's).
+REPORT_TITLE_KEYS = {"sna": "title", "annual-report": "annual_report_title"}
+
+
+def prepare_project(report: str, run_dir: Path, title: tuple[str, str] | None = None) -> Path:
+    """Copy ``reports/<report>`` into the run and set its titles.
+
+    ``title`` is (title, subtitle); by default the title comes from the parameters
+    (``report.title`` for the SNA, ``report.annual_report_title`` otherwise) with the
+    area name, and the subtitle names the financial year.
+    """
     src = REPORTS_DIR / report
     dst = run_dir / "reports" / report
     if dst.exists():
@@ -74,11 +83,13 @@ def prepare_project(report: str, run_dir: Path) -> Path:
     config_path = dst / "_quarto.yml"
     config = yaml.safe_load(config_path.read_text(encoding="utf-8"))
     book = config.setdefault("book", {})
-    title = (
-        params["report"]["title"] if report == "sna" else params["report"]["annual_report_title"]
-    )
-    book["title"] = f"{title}: {params['area']['name']}"
-    book["subtitle"] = f"Financial year {params['report_year']}"
+    if title is None:
+        key = REPORT_TITLE_KEYS.get(report, "annual_report_title")
+        title = (
+            f"{params['report'][key]}: {params['area']['name']}",
+            f"Financial year {params['report_year']}",
+        )
+    book["title"], book["subtitle"] = title
     book["author"] = params["area"]["organisation"]
     fmt = config.setdefault("format", {}).setdefault("html", {})
     fmt["code-fold"] = True
@@ -90,9 +101,11 @@ def prepare_project(report: str, run_dir: Path) -> Path:
     return dst
 
 
-def render_report(report: str, run_dir: Path, renderer: str) -> Path:
+def render_report(
+    report: str, run_dir: Path, renderer: str, *, title: tuple[str, str] | None = None
+) -> Path:
     """Render one report of a run into ``<run>/<report>/``; returns its index.html."""
-    project = prepare_project(report, run_dir)
+    project = prepare_project(report, run_dir, title)
     out_dir = run_dir / report
     if out_dir.exists():
         shutil.rmtree(out_dir)
