@@ -29,18 +29,23 @@ _MISSING_MARKERS = {"", "NA", "N/A", "NULL", "NAN", "NONE"}
 # --------------------------------------------------------------------------- file level
 
 
-def read_text_table(path: Path, *, table: str) -> pd.DataFrame:
-    """Read a CSV (or Parquet) file with every cell as text; file-level errors raise.
-
-    Returns the frame with stripped header names and every value as a string ("" when
-    empty). Parquet columns are converted to text so that one parser handles both.
-    """
+def check_file(path: Path, table: str) -> None:
+    """File-level checks every reader makes first: it exists, is a file, is not empty."""
     if not path.exists():
         raise InputError(f"the {table} file does not exist", file=path)
     if path.is_dir():
         raise InputError(f"expected a file for {table}, found a folder", file=path)
     if path.stat().st_size == 0:
         raise InputError(f"the {table} file is empty (0 bytes)", file=path)
+
+
+def read_text_table(path: Path, *, table: str) -> pd.DataFrame:
+    """Read a CSV (or Parquet) file with every cell as text; file-level errors raise.
+
+    Returns the frame with stripped header names and every value as a string ("" when
+    empty). Parquet columns are converted to text so that one parser handles both.
+    """
+    check_file(path, table)
     suffix = path.suffix.lower()
     if suffix in (".parquet", ".pq"):
         try:

@@ -58,7 +58,13 @@ from pydantic import (
 from snalib.contract import TABLES, Column, Table, schema
 from snalib.errors import InputError
 from snalib.sources.base import REJECTED_COLUMNS, SourceResult
-from snalib.sources.canonical import match_columns, parse_column, parse_table, read_text_table
+from snalib.sources.canonical import (
+    check_file,
+    match_columns,
+    parse_column,
+    parse_table,
+    read_text_table,
+)
 
 __all__ = [
     "DeriveRule",
@@ -344,7 +350,7 @@ def _read_extract(path: Path, table: str, opts: ForceExtractOptions, prefix: str
         is_csv and opts.encoding == _DEFAULT_ENCODING and opts.delimiter == ","
     ):
         return read_text_table(path, table=table)
-    _check_file(path, table)
+    check_file(path, table)
     if is_excel:
         return _read_excel(path, table, opts.sheet, prefix)
     if is_csv:
@@ -354,15 +360,6 @@ def _read_extract(path: Path, table: str, opts: ForceExtractOptions, prefix: str
         "(.xlsx) or Parquet file",
         file=path,
     )
-
-
-def _check_file(path: Path, table: str) -> None:
-    if not path.exists():
-        raise InputError(f"the {table} file does not exist", file=path)
-    if path.is_dir():
-        raise InputError(f"expected a file for {table}, found a folder", file=path)
-    if path.stat().st_size == 0:
-        raise InputError(f"the {table} file is empty (0 bytes)", file=path)
 
 
 def _read_csv(path: Path, table: str, encoding: str, delimiter: str, prefix: str) -> pd.DataFrame:
