@@ -53,17 +53,12 @@ def _parser() -> argparse.ArgumentParser:
         "demo",
         help="generate the synthetic demo data and build the full demo report",
         description="Generate the synthetic demonstration data set (a fictional force area, "
-        "seeded and deterministic) and build the SNA and the Annual Report from it. The data "
-        "go to OUT/input/ and the run to OUT/.",
+        "seeded and deterministic) and build the SNA and the Annual Report from it. The run "
+        "goes to OUT (default outputs/demo) and the generated input files beside it, to "
+        "OUT-input.",
     )
     p.add_argument("--out", type=Path, default=None, help="run directory (default: outputs/demo)")
-    p.add_argument(
-        "--scale",
-        type=float,
-        default=1.0,
-        help="data volume relative to the full demo (default 1.0)",
-    )
-    p.add_argument("--seed", type=int, default=20190901, help="random seed (default 20190901)")
+    _synth_args(p)
     _render_args(p)
 
     p = sub.add_parser(
@@ -74,13 +69,7 @@ def _parser() -> argparse.ArgumentParser:
         "into DIR. Then: sna build DIR/params.yaml",
     )
     p.add_argument("dir", type=Path, metavar="DIR", help="folder to write (created if needed)")
-    p.add_argument(
-        "--scale",
-        type=float,
-        default=1.0,
-        help="data volume relative to the full demo (default 1.0)",
-    )
-    p.add_argument("--seed", type=int, default=20190901, help="random seed (default 20190901)")
+    _synth_args(p)
 
     p = sub.add_parser(
         "validate",
@@ -110,6 +99,16 @@ def _parser() -> argparse.ArgumentParser:
     _render_args(p)
     _report_parser(sub)
     return parser
+
+
+def _synth_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--scale",
+        type=float,
+        default=1.0,
+        help="data volume relative to the full demo (default 1.0)",
+    )
+    p.add_argument("--seed", type=int, default=20190901, help="random seed (default 20190901)")
 
 
 def _render_args(p: argparse.ArgumentParser) -> None:
