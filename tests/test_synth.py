@@ -551,7 +551,7 @@ def test_full_scale_generation_is_fast_and_recovers_effects(tmp_path: Path):
     x = pd.DataFrame(index=areas.index)
     x["deprivation"] = 10 - areas["imd_decile"].astype(float)
     x["centre"] = areas.index.isin(truth["area"]["city_centre_lsoas"]).astype(float)
-    for key in ("PERSISTENT_ABSENCE", "SCHOOL_EXCLUSIONS"):
+    for key in ("persistent_absence", "school_exclusions"):
         v = wide[key].reindex(areas.index).astype(float)
         x[key] = (v - v.mean()) / v.std(ddof=0)
     fit = sm.GLM(
@@ -561,6 +561,6 @@ def test_full_scale_generation_is_fast_and_recovers_effects(tmp_path: Path):
         offset=np.log(residents.reindex(areas.index).astype(float)),
     ).fit()
     ci = np.exp(fit.conf_int())
-    assert ci.loc["PERSISTENT_ABSENCE", 0] < 1.25 < ci.loc["PERSISTENT_ABSENCE", 1]
-    assert ci.loc["SCHOOL_EXCLUSIONS", 0] < 1.0 < ci.loc["SCHOOL_EXCLUSIONS", 1]
+    assert ci.loc["persistent_absence", 0] < 1.25 < ci.loc["persistent_absence", 1]
+    assert ci.loc["school_exclusions", 0] < 1.0 < ci.loc["school_exclusions", 1]
     assert ci.loc["deprivation", 0] < 1.12 < ci.loc["deprivation", 1]
