@@ -62,6 +62,17 @@ STEPS = {
 }
 
 
+def active_steps(definition: DefinitionParams) -> list[str]:
+    """The steps of the flow, in the order applied, that the parameters switch on."""
+    switches = {
+        "not_sexual": definition.exclude_sexual_offences,
+        "public_place": definition.public_place_only,
+        "not_domestic": definition.exclude_domestic,
+        "priority_age": definition.apply_priority_age,
+    }
+    return ["all_crimes", "offence_code", *(step for step, on in switches.items() if on)]
+
+
 def definition_codes(definition: DefinitionParams) -> frozenset[str]:
     """Offence codes in the definition after the params' additions and removals."""
     extra = set(normalise_codes(pd.Series(definition.extra_codes, dtype="string")).dropna())
@@ -154,15 +165,15 @@ def flag_crimes(crimes: pd.DataFrame, definition: DefinitionParams) -> pd.DataFr
         step[hit] = step_id
         remaining = remaining & ~mask
 
-    exclude(~in_codes, "offence_code")
-    if definition.exclude_sexual_offences:
-        exclude(sexual, "not_sexual")
-    if definition.public_place_only:
-        exclude(~public, "public_place")
-    if definition.exclude_domestic:
-        exclude(domestic, "not_domestic")
-    if definition.apply_priority_age:
-        exclude(~in_cohort, "priority_age")
+    excluded_by = {
+        "offence_code": ~in_codes,
+        "not_sexual": sexual,
+        "public_place": ~public,
+        "not_domestic": domestic,
+        "priority_age": ~in_cohort,
+    }
+    for step_id in active_steps(definition)[1:]:
+        exclude(excluded_by[step_id], step_id)
     out["serious_violence"] = remaining
     out["exclusion_step"] = step
     return out
@@ -233,16 +244,7 @@ def inclusion_flow(flagged: pd.DataFrame, definition: DefinitionParams) -> pd.Da
         The first row is all crimes; the last row's ``records`` is the number of crimes in
         the definition. Steps switched off by the parameters are not listed.
     """
-    active = ["all_crimes", "offence_code"]
-    if definition.exclude_sexual_offences:
-        active.append("not_sexual")
-    if definition.public_place_only:
-        active.append("public_place")
-    if definition.exclude_domestic:
-        active.append("not_domestic")
-    if definition.apply_priority_age:
-        active.append("priority_age")
-
+    active = active_steps(definition)
     rows = []
     remaining = len(flagged)
     for i, step_id in enumerate(active, start=1):
