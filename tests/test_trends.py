@@ -594,3 +594,16 @@ def test_interruption_effect_carries_a_lasting_period_into_future_months():
     )
     ended = interruption_effect(design.terms, params, [LOCKDOWN], future)
     assert (ended == 0).all()
+
+
+def test_weekly_sentence_counts_complete_weeks_from_the_first():
+    import pandas as pd
+
+    from snalib.trends import findings
+
+    weekly = pd.DataFrame(
+        {"week_start": ["2021-01-04", "2021-01-04", "2021-01-11"], "count": [3, 4, 5]}
+    )
+    text = findings.weekly_sentence(weekly)
+    assert "(2 complete weeks, Monday to Sunday, from 2021-01-04)" in text
+    assert "tables/trend_weekly.csv" in text

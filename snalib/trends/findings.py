@@ -521,3 +521,12 @@ def forecast_findings(fc) -> dict[str, str]:
         "forecast as a dashed line with 80% (darker) and 95% (lighter) interval bands."
     )
     return {"title": title, "alt": alt, "sentence": sentence}
+
+
+def weekly_sentence(weekly) -> str:
+    """Where the weekly counts are published, and how many complete weeks they cover."""
+    return (
+        f"Weekly counts of the main series ({weekly['week_start'].nunique():,} complete weeks, "
+        f"Monday to Sunday, from {weekly['week_start'].iloc[0]}) are published in "
+        "`tables/trend_weekly.csv`; the monitoring section charts them on request."
+    )
