@@ -22,7 +22,7 @@ from pathlib import Path
 
 from snalib import __version__, synth
 from snalib.params import load_params
-from snalib.pipeline import build
+from snalib.pipeline.build import build
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from snalib import __version__
 from snalib.errors import InputError
+from snalib.paths import project_outputs
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT = 0, 1, 2
 
@@ -32,14 +33,6 @@ Exit codes: 0 success; 2 bad parameters or input data (the message names the fil
 column and the rows); 1 internal failure (the message gives the path of the log).
 Documentation: docs/params.md (parameters), docs/data-contract.md (input files).
 """
-
-
-def _project_outputs() -> Path:
-    """``outputs/`` of the source checkout when running from one, else the working folder."""
-    root = Path(__file__).resolve().parents[1]
-    if (root / "pyproject.toml").is_file() and (root / "notebooks").is_dir():
-        return root / "outputs"
-    return Path.cwd() / "outputs"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -145,7 +138,7 @@ def _report_built(result) -> None:
 
 
 def cmd_validate(args) -> int:
-    from snalib.inputs import load_inputs
+    from snalib.inputs.load import load_inputs
     from snalib.params import load_params
 
     params = load_params(args.params)
@@ -157,7 +150,7 @@ def cmd_validate(args) -> int:
 
 def cmd_build(args) -> int:
     from snalib.params import load_params
-    from snalib.pipeline import build
+    from snalib.pipeline.build import build
 
     params = load_params(args.params)
     result = build(params, out=args.out, renderer=args.renderer, progress=not args.quiet)
@@ -177,9 +170,9 @@ def cmd_demo_data(args) -> int:
 def cmd_demo(args) -> int:
     from snalib import synth
     from snalib.params import load_params
-    from snalib.pipeline import build
+    from snalib.pipeline.build import build
 
-    out = (args.out or _project_outputs() / "demo").resolve()
+    out = (args.out or project_outputs() / "demo").resolve()
     data_dir = out.with_name(out.name + "-input")
     if not args.quiet:
         print(f"Generating the synthetic demo data in {data_dir} ...", file=sys.stderr)
@@ -191,7 +184,7 @@ def cmd_demo(args) -> int:
 
 
 # --------------------------------------------------------------------------- sna report
-# The periodic monitoring report (issue 5): snalib.monitoring.build_monitoring_report.
+# The periodic monitoring report: snalib.pipeline.reports.build_monitoring_report.
 
 
 def _report_parser(sub) -> None:
@@ -222,8 +215,8 @@ def _report_parser(sub) -> None:
 
 
 def cmd_report(args) -> int:
-    from snalib.monitoring import build_monitoring_report
     from snalib.params import load_params
+    from snalib.pipeline.reports import build_monitoring_report
 
     params = load_params(args.params)
     result = build_monitoring_report(

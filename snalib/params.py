@@ -32,7 +32,7 @@ from snalib.periods import FinancialYear
 
 PARAMS_VERSION = 1
 
-#: Adapter formats a source may declare. Adapters live in ``snalib.sources``.
+#: Adapter formats a source may declare. Adapters live in ``snalib.inputs.sources``.
 SOURCE_FORMATS = (
     "canonical",
     "police_uk",

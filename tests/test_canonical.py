@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from snalib.contract import TABLES, contract_markdown, schema
 from snalib.errors import InputError
-from snalib.sources.canonical import read_canonical
+from snalib.inputs.contract import TABLES, contract_markdown, schema
+from snalib.inputs.sources.canonical import read_canonical
 from tests.conftest import HANDWRITTEN, ROOT
 
 HEADER = "crime_id,offence_date,offence_hour,hocr_code,area_code,public_place,domestic,knife,victim_age,victim_sex,offender_age,offender_sex,victim_id,offender_id"

@@ -12,6 +12,9 @@ import pandas as pd
 import pytest
 
 from snalib.cli import main
+from snalib.paths import NOTEBOOK_DIR
+from snalib.pipeline import notebooks
+from snalib.pipeline.notebooks import NOTEBOOKS
 from tests.conftest import HANDWRITTEN
 
 pytestmark = pytest.mark.xdist_group("cli")
@@ -154,12 +157,10 @@ def test_help_describes_every_command():
 
 
 def test_internal_failure_exits_1_with_the_log_path(handwritten, monkeypatch, capsys, tmp_path):
-    import snalib.pipeline as pipeline
-
     broken = tmp_path / "notebooks"
     broken.mkdir()
-    for stage in pipeline.NOTEBOOKS:
-        nb = json.loads((pipeline.NOTEBOOK_DIR / stage.notebook).read_text())
+    for stage in NOTEBOOKS:
+        nb = json.loads((NOTEBOOK_DIR / stage.notebook).read_text())
         nb["cells"].append(
             {
                 "cell_type": "code",
@@ -171,7 +172,7 @@ def test_internal_failure_exits_1_with_the_log_path(handwritten, monkeypatch, ca
             }
         )
         (broken / stage.notebook).write_text(json.dumps(nb))
-    monkeypatch.setattr(pipeline, "NOTEBOOK_DIR", broken)
+    monkeypatch.setattr(notebooks, "NOTEBOOK_DIR", broken)
     code = main(
         ["build", str(handwritten / "params.yaml"), "--out", str(tmp_path / "run"), "--quiet"]
     )

@@ -7,8 +7,13 @@ import itertools
 import pandas as pd
 import pytest
 
-from snalib.definition import definition_codes, describe_definition, flag_crimes, inclusion_flow
-from snalib.offence_codes import load_offence_codes
+from snalib.definition.flags import (
+    definition_codes,
+    describe_definition,
+    flag_crimes,
+    inclusion_flow,
+)
+from snalib.definition.offence_codes import load_offence_codes
 from snalib.params import DefinitionParams
 
 # Typed from DOMAIN.md ("The VRN serious violence definition"), independently of the CSV.

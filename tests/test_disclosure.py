@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from snalib.disclosure import (
+from snalib.params import DisclosureParams
+from snalib.publish.disclosure import (
     SUPPRESSED,
     UNRELIABLE,
     Rule,
@@ -13,7 +14,6 @@ from snalib.disclosure import (
     protect,
     rule_from_params,
 )
-from snalib.params import DisclosureParams
 
 
 def test_counts_from_one_to_below_threshold_are_suppressed_and_labelled():

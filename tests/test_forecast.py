@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from snalib import forecast
+from snalib.chapters.trends import forecast
 from snalib.params import NamedPeriod
 from tests.test_trends import expected_monthly, synthetic_area
 

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from snalib.pipeline import NOTEBOOKS
+from snalib.pipeline.notebooks import NOTEBOOKS
 from tests.conftest import ROOT
 
 NOTEBOOK_FILES = sorted((ROOT / "notebooks").glob("*.ipynb"))

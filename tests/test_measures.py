@@ -10,11 +10,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from snalib import measures
-from snalib.definition import flag_crimes
-from snalib.disclosure import Rule
+from snalib.chapters.measures import measures
+from snalib.definition.flags import flag_crimes
 from snalib.params import DefinitionParams
 from snalib.periods import FinancialYear
+from snalib.publish.disclosure import Rule
 from snalib.stats import rate_ratio
 
 POLICE = Rule(5, 10, "police data rule")

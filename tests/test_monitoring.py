@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from snalib import monitoring
+from snalib.chapters.monitoring import xmr as monitoring
 from snalib.cli import main
 from tests.test_trends import public_area, synthetic_area
 

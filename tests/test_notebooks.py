@@ -10,10 +10,11 @@ import pandas as pd
 import pytest
 
 from snalib import synth
-from snalib.inputs import load_inputs
-from snalib.manifest import build_manifest, write_manifest
+from snalib.inputs.load import load_inputs
 from snalib.params import load_params
-from snalib.pipeline import NOTEBOOKS, execute_notebook, write_data
+from snalib.pipeline.build import apply_definition, write_data
+from snalib.pipeline.manifest import build_manifest, write_manifest
+from snalib.pipeline.notebooks import NOTEBOOKS, execute_notebook
 
 pytestmark = pytest.mark.xdist_group("notebooks")
 
@@ -28,6 +29,7 @@ def small_run(tmp_path_factory) -> Path:
     run = base / "run"
     run.mkdir()
     write_data(inputs, params, run)
+    apply_definition(inputs, params, run)
     for stage in NOTEBOOKS:
         if stage.after_manifest:
             manifest = build_manifest(
@@ -216,7 +218,7 @@ def test_success_measures_publish_no_count_below_the_threshold_in_tables_figures
 ):
     from bs4 import BeautifulSoup
 
-    from snalib.measures import COUNT_COLUMNS, DERIVED_FROM
+    from snalib.chapters.measures.measures import COUNT_COLUMNS, DERIVED_FROM
     from snalib.render import render_report
 
     table = pd.read_csv(
@@ -374,7 +376,9 @@ def public_trends_run(tmp_path_factory) -> Path:
     params = params.model_copy(update={"periods": [step4]})
     run = tmp_path_factory.mktemp("public-trends") / "run"
     run.mkdir()
-    write_data(load_inputs(params), params, run)
+    inputs = load_inputs(params)
+    write_data(inputs, params, run)
+    apply_definition(inputs, params, run)
     for stage in NOTEBOOKS:
         if stage.notebook in ("03-trends.ipynb", "05-monitoring.ipynb"):
             execute_notebook(stage, run)

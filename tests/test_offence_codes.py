@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from snalib.offence_codes import (
+from snalib.definition.offence_codes import (
     DEFINITION_CODES,
     DEFINITION_GROUPS,
     HOMICIDE_COMPONENTS,

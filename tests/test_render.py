@@ -9,13 +9,8 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
-from snalib.render import (
-    BuiltinRenderer,
-    RenderError,
-    cell_options,
-    choose_renderer,
-    markdown_to_html,
-)
+from snalib.render import RenderError, choose_renderer
+from snalib.render.builtin import BuiltinRenderer, cell_options, markdown_to_html
 
 
 def _project(tmp_path: Path, chapter_text: str) -> tuple[Path, Path]:
@@ -134,12 +129,12 @@ def test_markdown_headings_get_ids_and_shift_below_the_page_title():
 
 
 def test_renderer_choice_falls_back_to_builtin_without_quarto(monkeypatch):
-    monkeypatch.setattr("snalib.render.shutil.which", lambda name: None)
+    monkeypatch.setattr("snalib.render.quarto.shutil.which", lambda name: None)
     assert choose_renderer("auto") == "builtin"
     assert choose_renderer("builtin") == "builtin"
     from snalib.errors import InputError
 
     with pytest.raises(InputError, match="quarto CLI is not on PATH"):
         choose_renderer("quarto")
-    monkeypatch.setattr("snalib.render.shutil.which", lambda name: "/usr/bin/quarto")
+    monkeypatch.setattr("snalib.render.quarto.shutil.which", lambda name: "/usr/bin/quarto")
     assert choose_renderer("auto") == "quarto"

@@ -19,9 +19,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from snalib.contract import TABLES
+from snalib.inputs.contract import TABLES
+from snalib.inputs.sources.canonical import read_canonical
 from snalib.params import load_params
-from snalib.sources.canonical import read_canonical
 from snalib.synth import DemoData, design, generate
 from snalib.synth.truth import SOURCE_FILES
 
@@ -362,7 +362,7 @@ def test_crime_codes_follow_the_april_2017_changes(tables):
 
 
 def test_every_generated_code_is_a_real_offence_code(tables):
-    offence_codes = pytest.importorskip("snalib.offence_codes")
+    offence_codes = pytest.importorskip("snalib.definition.offence_codes")
     crimes = tables["crimes"]
     looked_up = offence_codes.lookup_codes(crimes["hocr_code"])
     assert looked_up["known"].all(), sorted(set(crimes.loc[~looked_up["known"], "hocr_code"]))

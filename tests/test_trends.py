@@ -15,11 +15,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from snalib.chapters.trends import counts, did, findings, its, seasonal, trend_data_from_frames
+from snalib.chapters.trends.data import month_frame
+from snalib.chapters.trends.design import exposure, interruption_effect, its_design, slope_exposure
 from snalib.params import NamedPeriod
 from snalib.periods import FinancialYear
-from snalib.trends import counts, did, findings, its, seasonal, trend_data_from_frames
-from snalib.trends.data import month_frame
-from snalib.trends.design import exposure, interruption_effect, its_design, slope_exposure
 
 #: Violence-like seasonal factors by calendar month (January first), mean 1.
 SEASON = np.array([0.90, 0.88, 0.95, 0.98, 1.05, 1.08, 1.12, 1.08, 1.02, 1.00, 0.95, 0.99])
@@ -478,7 +478,7 @@ def test_year_on_year_compares_the_report_year_with_the_year_before_per_resident
 
 
 def test_ratio_of_two_counts_is_unreliable_when_either_count_is_small():
-    from snalib.disclosure import Rule
+    from snalib.publish.disclosure import Rule
 
     table = pd.DataFrame({"a": [3, 50, 50], "b": [50, 8, 50], "rr": [0.06, 6.2, 1.0]})
     out = counts.protect_ratio_table(table, Rule(5, 10), ["rr"], ["a", "b"])
@@ -550,7 +550,7 @@ def public_area(months: int = 15):
 
 
 def test_short_public_series_fits_a_limited_model_and_says_what_cannot_be_estimated():
-    from snalib import forecast
+    from snalib.chapters.trends import forecast
 
     data = public_area(15)
     assert data.mode == "public" and not data.has_days
@@ -599,7 +599,7 @@ def test_interruption_effect_carries_a_lasting_period_into_future_months():
 def test_weekly_sentence_counts_complete_weeks_from_the_first():
     import pandas as pd
 
-    from snalib.trends import findings
+    from snalib.chapters.trends import findings
 
     weekly = pd.DataFrame(
         {"week_start": ["2021-01-04", "2021-01-04", "2021-01-11"], "count": [3, 4, 5]}

@@ -1,12 +1,12 @@
 """Regenerate the generated sections of the docs from the code (run from the repo root).
 
-docs/data-contract.md: the per-table column reference, from snalib.contract.TABLES.
+docs/data-contract.md: the per-table column reference, from snalib.inputs.contract.TABLES.
 A test fails when the document and the code disagree.
 """
 
 from pathlib import Path
 
-from snalib.contract import contract_markdown
+from snalib.inputs.contract import contract_markdown
 
 ROOT = Path(__file__).resolve().parents[1]
 BEGIN = "<!-- BEGIN GENERATED: tables -->"

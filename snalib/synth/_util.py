@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from snalib.contract import TABLES
+from snalib.inputs.contract import TABLES
 
 
 def stream(seed: int, name: str) -> np.random.Generator:

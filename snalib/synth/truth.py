@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from snalib.contract import CONTRACT_VERSION
+from snalib.inputs.contract import CONTRACT_VERSION
 from snalib.synth import design
 from snalib.synth.crimes import CODE_TABLE, Crimes
 from snalib.synth.geography import Geography

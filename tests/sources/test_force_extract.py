@@ -20,12 +20,12 @@ import pandas as pd
 import pytest
 import yaml
 
-from snalib.contract import schema
 from snalib.errors import InputError
-from snalib.inputs import check_contract, load_inputs
+from snalib.inputs.contract import schema
+from snalib.inputs.load import check_contract, load_inputs
+from snalib.inputs.sources._rows import data_without_trace
+from snalib.inputs.sources.force_extract import read_force_extract
 from snalib.params import parse_params
-from snalib.sources._rows import data_without_trace
-from snalib.sources.force_extract import read_force_extract
 from tests.conftest import FIXTURES
 
 FOLDER = FIXTURES / "force_extract"

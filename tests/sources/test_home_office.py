@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from snalib.contract import schema
 from snalib.errors import InputError
-from snalib.sources._rows import data_without_trace
-from snalib.sources.home_office import (
+from snalib.inputs.contract import schema
+from snalib.inputs.sources._rows import data_without_trace
+from snalib.inputs.sources.home_office import (
     HOMICIDE_CODE,
     OTHER_FORCE_REASON,
     force_key,

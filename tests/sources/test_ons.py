@@ -13,10 +13,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from snalib.contract import schema
 from snalib.errors import InputError
-from snalib.sources._rows import data_without_trace
-from snalib.sources.ons import (
+from snalib.inputs.contract import schema
+from snalib.inputs.sources._rows import data_without_trace
+from snalib.inputs.sources.ons import (
     CENSUS2011_AGE_BANDS,
     GRAND_TOTAL_REASON,
     NO_FORCE_REASON,

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from snalib.contract import schema
 from snalib.errors import InputError
-from snalib.sources._rows import data_without_trace
-from snalib.sources.police_uk import (
+from snalib.inputs.contract import schema
+from snalib.inputs.sources._rows import data_without_trace
+from snalib.inputs.sources.police_uk import (
     ASB_REASON,
     POLICE_UK_HEADER,
     REPEAT_REASON,

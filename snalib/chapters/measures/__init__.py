@@ -1,0 +1,1 @@
+"""The Home Office success measures for Violence Reduction Units."""

@@ -1,0 +1,1 @@
+"""Monitoring: XmR statistical process control charts by week, month or quarter."""

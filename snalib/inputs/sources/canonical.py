@@ -1,0 +1,327 @@
+"""Read a file written to the data contract (CSV or Parquet) into a typed canonical table.
+
+File-level problems (missing file, empty file, wrong delimiter, missing required column)
+raise :class:`~snalib.errors.InputError`. Row-level problems (a bad date, an impossible
+age, a duplicate id...) do not: those rows are rejected with a reason and the rest is
+read. See ``docs/data-contract.md``.
+"""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pandera.errors
+
+from snalib.errors import InputError
+from snalib.inputs.contract import TABLES, Column, Table, schema
+from snalib.inputs.sources.base import REJECTED_COLUMNS, SourceResult
+
+_TRUE = {"true", "1", "y", "yes", "t"}
+_FALSE = {"false", "0", "n", "no", "f"}
+_BOOL = {**dict.fromkeys(_TRUE, True), **dict.fromkeys(_FALSE, False)}
+_SEX = {"M": "M", "MALE": "M", "F": "F", "FEMALE": "F"}
+_MISSING_MARKERS = {"", "NA", "N/A", "NULL", "NAN", "NONE"}
+
+
+# --------------------------------------------------------------------------- file level
+
+
+def check_file(path: Path, table: str) -> None:
+    """File-level checks every reader makes first: it exists, is a file, is not empty."""
+    if not path.exists():
+        raise InputError(f"the {table} file does not exist", file=path)
+    if path.is_dir():
+        raise InputError(f"expected a file for {table}, found a folder", file=path)
+    if path.stat().st_size == 0:
+        raise InputError(f"the {table} file is empty (0 bytes)", file=path)
+
+
+def read_text_table(path: Path, *, table: str) -> pd.DataFrame:
+    """Read a CSV (or Parquet) file with every cell as text; file-level errors raise.
+
+    Returns the frame with stripped header names and every value as a string ("" when
+    empty). Parquet columns are converted to text so that one parser handles both.
+    """
+    check_file(path, table)
+    suffix = path.suffix.lower()
+    if suffix in (".parquet", ".pq"):
+        try:
+            frame = pd.read_parquet(path)
+        except Exception as exc:  # pyarrow raises several types for a damaged file
+            raise InputError(f"cannot read the {table} file as Parquet: {exc}", file=path) from None
+        return _parquet_as_text(frame)
+    if suffix not in (".csv", ".txt"):
+        raise InputError(
+            f"cannot read '{path.suffix}' files for {table}; expected .csv or .parquet", file=path
+        )
+    try:
+        frame = pd.read_csv(
+            path,
+            dtype=str,
+            keep_default_na=False,
+            na_values=[],
+            encoding="utf-8-sig",
+            skipinitialspace=False,
+        )
+    except UnicodeDecodeError:
+        raise InputError(
+            f"the {table} file is not UTF-8 text; save it as CSV UTF-8", file=path
+        ) from None
+    except pd.errors.EmptyDataError:
+        raise InputError(f"the {table} file has no header line", file=path) from None
+    except pd.errors.ParserError as exc:
+        raise InputError(f"the {table} file is not a well-formed CSV: {exc}", file=path) from None
+    frame.columns = [str(c).strip() for c in frame.columns]
+    if len(frame.columns) == 1:
+        header = frame.columns[0]
+        for sep, name in ((";", "semicolons"), ("\t", "tabs"), ("|", "pipes")):
+            if sep in header:
+                raise InputError(
+                    f"the {table} file seems to be separated by {name}, not commas (its header "
+                    f"is '{header[:80]}'); save it as comma-separated CSV",
+                    file=path,
+                )
+    return frame
+
+
+def _parquet_as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    out = {}
+    for name, col in frame.items():
+        if pd.api.types.is_datetime64_any_dtype(col):
+            text = col.dt.strftime("%Y-%m-%d")
+        elif pd.api.types.is_float_dtype(col) and col.dropna().eq(col.dropna().round()).all():
+            text = col.astype("Int64").astype("string")
+        else:
+            text = col.astype("string")
+        out[str(name).strip()] = text.fillna("").astype(str)
+    return pd.DataFrame(out, index=frame.index)
+
+
+def match_columns(frame: pd.DataFrame, spec: Table, path: Path) -> tuple[pd.DataFrame, list[str]]:
+    """Check required columns, rename case variants, drop extras. Returns frame and notes."""
+    notes: list[str] = []
+    by_lower = {c.lower(): c for c in frame.columns}
+    rename = {}
+    for col in spec.columns:
+        if col.name not in frame.columns and col.name.lower() in by_lower:
+            rename[by_lower[col.name.lower()]] = col.name
+    if rename:
+        frame = frame.rename(columns=rename)
+        notes.append(
+            "columns matched ignoring case: " + ", ".join(f"{a} -> {b}" for a, b in rename.items())
+        )
+    missing = [c for c in spec.required_names if c not in frame.columns]
+    if missing:
+        hints = []
+        for m in missing:
+            close = difflib.get_close_matches(m, list(frame.columns), n=1, cutoff=0.6)
+            if close:
+                hints.append(f"'{close[0]}' looks like '{m}'")
+        hint = f" ({'; '.join(hints)})" if hints else ""
+        raise InputError(
+            f"required column(s) {', '.join(repr(m) for m in missing)} missing from the "
+            f"{spec.name} file{hint}. The file has: {', '.join(frame.columns[:20])}. Expected "
+            f"the columns of the '{spec.name}' table in docs/data-contract.md.",
+            file=path,
+            column=missing[0],
+        )
+    extra = [c for c in frame.columns if c not in spec.names]
+    if extra:
+        notes.append("extra columns ignored: " + ", ".join(extra))
+        frame = frame.drop(columns=extra)
+    for col in spec.columns:
+        if col.name not in frame.columns:
+            frame[col.name] = ""
+    return frame[spec.names], notes
+
+
+# --------------------------------------------------------------------------- cell level
+
+
+def _is_missing(text: pd.Series) -> pd.Series:
+    return text.str.strip().str.upper().isin(_MISSING_MARKERS)
+
+
+def parse_column(text: pd.Series, col: Column) -> tuple[pd.Series, pd.Series]:
+    """Parse one text column by its contract kind.
+
+    Returns
+    -------
+    values
+        The typed column (missing cells are ``<NA>``).
+    problem
+        A string Series: empty where the cell is fine, otherwise the reason it is not.
+    """
+    text = text.astype(str)
+    stripped = text.str.strip()
+    missing = _is_missing(text)
+    problem = pd.Series("", index=text.index, dtype=object)
+    kind = col.kind
+
+    if kind in ("id", "text", "code", "area", "month", "period", "age_band"):
+        values = stripped.astype("string").mask(missing)
+        if kind == "code":
+            values = values.str.upper()
+        if kind == "age_band":
+            values = values.str.replace(" ", "", regex=False).str.lower()
+    elif kind == "date":
+        values = pd.to_datetime(stripped.mask(missing), format="%Y-%m-%d", errors="coerce")
+        problem[~missing & values.isna()] = "not a date in the form YYYY-MM-DD"
+        values = values.astype("datetime64[ns]")
+    elif kind in ("hour", "age", "count", "year"):
+        if kind == "count":
+            suppressed = stripped.isin(["*", "c", "[c]"])
+            missing = missing | suppressed
+        numeric = pd.to_numeric(stripped.mask(missing), errors="coerce")
+        whole = numeric.notna() & (numeric == np.floor(numeric))
+        problem[~missing & numeric.isna()] = "not a number"
+        problem[~missing & numeric.notna() & ~whole] = "not a whole number"
+        values = numeric.where(whole).astype("Int64")
+    elif kind in ("number", "weight"):
+        cleaned = stripped.str.replace(",", "", regex=False)
+        values = pd.to_numeric(cleaned.mask(missing), errors="coerce").astype("Float64")
+        problem[~missing & values.isna()] = "not a number"
+    elif kind == "bool":
+        values = stripped.str.lower().map(_BOOL).astype("boolean")
+        problem[~missing & values.isna()] = "not a true/false value (true/false, 1/0, Y/N, yes/no)"
+    elif kind == "sex":
+        # Anything other than M/F is unknown, not an error (data contract).
+        values = stripped.str.upper().map(_SEX).fillna("U").astype("string")
+        missing = pd.Series(False, index=text.index)
+    else:  # pragma: no cover - KINDS and this function change together
+        raise ValueError(f"unknown column kind {kind}")
+
+    if not (col.nullable or not col.required):
+        problem[missing & (problem == "")] = "empty, but a value is required"
+    return values, problem
+
+
+# --------------------------------------------------------------------------- table level
+
+
+def parse_table(
+    raw: pd.DataFrame, spec: Table, *, source_file: str, notes: list[str] | None = None
+) -> SourceResult:
+    """Parse a text frame already matched to ``spec`` into a :class:`SourceResult`."""
+    typed = {}
+    problems = pd.DataFrame(index=raw.index)
+    for col in spec.columns:
+        values, problem = parse_column(raw[col.name], col)
+        typed[col.name] = values
+        problems[col.name] = problem
+    data = pd.DataFrame(typed, index=raw.index)
+
+    # Duplicates: keep the first occurrence, reject the repeats.
+    for col in spec.columns:
+        if col.unique:
+            dup = data[col.name].notna() & data[col.name].duplicated(keep="first")
+            problems.loc[dup & (problems[col.name] == ""), col.name] = f"duplicate {col.name}"
+    if spec.unique_together:
+        dup = data.duplicated(subset=list(spec.unique_together), keep="first")
+        first = spec.unique_together[0]
+        problems.loc[dup & (problems[first] == ""), first] = (
+            "duplicate combination of " + ", ".join(spec.unique_together)
+        )
+
+    # Contract checks (ranges, allowed values) by pandera, on rows that parsed.
+    ok = (problems == "").all(axis=1)
+    try:
+        schema(spec.name).validate(data.loc[ok], lazy=True)
+    except pandera.errors.SchemaErrors as exc:
+        cases = exc.failure_cases
+        cases = cases[cases["index"].notna()]
+        for _, case in cases.iterrows():
+            column = case["column"] if case["column"] in problems.columns else spec.names[0]
+            idx = case["index"]
+            if problems.at[idx, column] == "":
+                problems.at[idx, column] = str(case["check"])
+    return _assemble(raw, data, problems, spec, source_file, notes or [])
+
+
+def _reasons(problems: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Per row: the first column with a problem, and "column: problem; ..." for all of them.
+
+    Built column by column (vectorised), because a file can have many rejected rows.
+    """
+    first = np.full(len(problems), "", dtype=object)
+    reason = np.full(len(problems), "", dtype=object)
+    for col in problems.columns:
+        text = problems[col].to_numpy(dtype=object)
+        has = text != ""
+        first[has & (first == "")] = col
+        piece = np.where(has, col + ": " + text.astype(str), "")
+        joiner = np.where(has & (reason != ""), "; ", "")
+        reason = reason + joiner + piece
+    return first, reason
+
+
+def _assemble(
+    raw: pd.DataFrame,
+    data: pd.DataFrame,
+    problems: pd.DataFrame,
+    spec: Table,
+    source_file: str,
+    notes: list[str],
+) -> SourceResult:
+    bad = (problems != "").any(axis=1)
+    rows = pd.Series(np.arange(1, len(raw) + 1), index=raw.index)
+    if bad.any():
+        first_col, reason = _reasons(problems.loc[bad])
+        rejected = pd.DataFrame(
+            {
+                "source_file": source_file,
+                "source_row": rows[bad].to_numpy(),
+                "column": first_col,
+                "reason": reason,
+            }
+        )
+        rejected = pd.concat(
+            [rejected, raw.loc[bad].reset_index(drop=True).astype("string")], axis=1
+        )
+    else:
+        rejected = pd.DataFrame(columns=REJECTED_COLUMNS)
+    result = SourceResult(
+        table=spec.name,
+        data=data.loc[~bad].reset_index(drop=True),
+        rows_in=len(raw),
+        rejected=rejected,
+        notes=notes,
+        files=[Path(source_file)],
+    )
+    result.data["_source_row"] = rows[~bad].to_numpy()
+    return result
+
+
+def read_canonical(path: str | Path, table: str) -> SourceResult:
+    """Read a canonical CSV or Parquet file for ``table``.
+
+    Parameters
+    ----------
+    path
+        The file.
+    table
+        Canonical table name, e.g. ``"crimes"``.
+
+    Returns
+    -------
+    SourceResult
+        Typed rows that passed, rejected rows with reasons, notes. Column ``_source_row``
+        keeps each row's 1-based data row number in the file, for later row-level checks.
+
+    Raises
+    ------
+    InputError
+        On file-level problems, naming the file and the column.
+    """
+    path = Path(path)
+    spec = TABLES[table]
+    raw = read_text_table(path, table=table)
+    raw, notes = match_columns(raw, spec, path)
+    if len(raw) == 0:
+        raise InputError(f"the {table} file has a header but no data rows", file=path)
+    result = parse_table(raw, spec, source_file=path.name, notes=notes)
+    result.files = [path]
+    return result

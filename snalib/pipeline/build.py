@@ -1,0 +1,254 @@
+"""``sna build``: parameters → validated data → executed notebooks → rendered HTML.
+
+The pipeline is a short DAG of stages. Each stage is timed and recorded in the manifest.
+The run is built in a staging folder beside the run directory and moved into place only
+when everything has succeeded, so a failed build never leaves a half-written report where
+a good one was.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tqdm import tqdm
+
+from snalib.definition.flags import flag_crimes
+from snalib.errors import InputError
+from snalib.inputs.load import Inputs, load_inputs
+from snalib.params import Params
+from snalib.pipeline.manifest import build_manifest, write_manifest
+from snalib.pipeline.notebooks import NOTEBOOKS, NotebookStage, execute_notebook
+from snalib.render import choose_renderer, render_report
+
+log = logging.getLogger("sna")
+
+REPORTS = ("sna", "annual-report")
+
+
+@dataclass
+class BuildResult:
+    run_dir: Path
+    renderer: str
+    stages: list[dict] = field(default_factory=list)
+    inputs: Inputs | None = None
+
+
+class Progress:
+    """Stage-by-stage progress on stderr: a line per stage, and a bar on a terminal."""
+
+    def __init__(self, total: int, enabled: bool = True) -> None:
+        self.total = total
+        self.done = 0
+        self.enabled = enabled
+        self.bar = None
+        if enabled and sys.stderr.isatty():
+            self.bar = tqdm(total=total, unit="stage", file=sys.stderr, leave=False)
+
+    def start(self, label: str) -> None:
+        if not self.enabled:
+            return
+        msg = f"[{self.done + 1}/{self.total}] {label}"
+        if self.bar is not None:
+            self.bar.set_description_str(label)
+            self.bar.write(msg, file=sys.stderr)
+        else:
+            print(msg, file=sys.stderr, flush=True)
+
+    def finish(self) -> None:
+        self.done += 1
+        if self.bar is not None:
+            self.bar.update(1)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+@contextmanager
+def _stage(stages: list[dict], progress: Progress, name: str) -> Iterator[None]:
+    progress.start(name)
+    log.info("stage start: %s", name)
+    started = time.perf_counter()
+    entry = {"stage": name, "status": "running"}
+    stages.append(entry)
+    try:
+        yield
+    except BaseException:
+        entry["status"] = "failed"
+        entry["seconds"] = round(time.perf_counter() - started, 3)
+        raise
+    entry["status"] = "ok"
+    entry["seconds"] = round(time.perf_counter() - started, 3)
+    log.info("stage done: %s (%.1fs)", name, entry["seconds"])
+    progress.finish()
+
+
+def resolve_run_dir(params: Params, out: str | Path | None) -> Path:
+    if out is not None:
+        return Path(out).resolve()
+    if params.output_dir is not None:
+        return params.output_dir
+    return params.default_output_dir()
+
+
+def _setup_log(path: Path) -> logging.Handler:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    return handler
+
+
+def write_data(inputs: Inputs, params: Params, run_dir: Path) -> None:
+    """Write the validated tables as Parquet, the rejected rows, quality.json and params.json."""
+    data_dir = run_dir / "data"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    quality = {"mode": inputs.mode, "sources": {}}
+    for name, result in inputs.results.items():
+        result.data.to_parquet(data_dir / f"{result.table}.parquet", index=False)
+        if result.n_rejected:
+            result.rejected.to_csv(
+                data_dir / f"rejected_{result.table}.csv", index=False, lineterminator="\n"
+            )
+        quality["sources"][name] = result.summary()
+    (data_dir / "quality.json").write_text(json.dumps(quality, indent=2) + "\n", encoding="utf-8")
+    (run_dir / "params.json").write_text(
+        json.dumps(params.to_json_dict(), indent=2) + "\n", encoding="utf-8"
+    )
+
+
+def apply_definition(inputs: Inputs, params: Params, run_dir: Path) -> bool:
+    """Flag every recorded crime against the definition: ``data/crimes_flagged.parquet``.
+
+    Returns whether there was a record-level crimes table to flag (public data give only
+    street-level crimes, which the definition chapter treats as a proxy).
+    """
+    if "crimes" not in inputs.results or inputs.results["crimes"].table != "crimes":
+        return False
+    flagged = flag_crimes(inputs.table("crimes"), params.definition)
+    flagged.to_parquet(run_dir / "data" / "crimes_flagged.parquet", index=False)
+    return True
+
+
+def build(
+    params: Params,
+    *,
+    out: str | Path | None = None,
+    renderer: str = "auto",
+    progress: bool = True,
+    inputs: Inputs | None = None,
+    notebooks: tuple[NotebookStage, ...] = NOTEBOOKS,
+    reports: tuple[str, ...] = REPORTS,
+    titles: dict[str, tuple[str, str]] | None = None,
+    manifest_extra: dict | None = None,
+) -> BuildResult:
+    """Run the pipeline for one params file: the whole SNA by default.
+
+    Parameters
+    ----------
+    params
+        Validated parameters.
+    out
+        Run directory; default from the params (``output_dir``) or
+        ``../outputs/<slug>-<year>`` beside the params file.
+    renderer
+        "auto" (Quarto when on PATH, otherwise the built-in renderer), "quarto" or
+        "builtin".
+    progress
+        Print stage progress on stderr.
+    inputs
+        Already loaded inputs (``sna validate`` then ``build`` reuses them).
+    notebooks, reports
+        The notebooks to execute and the report projects to render (a periodic report
+        such as ``sna report monitoring`` runs a subset).
+    titles
+        Report name → (title, subtitle), overriding the titles made from the parameters.
+    manifest_extra
+        Keys added to ``manifest.json`` (e.g. which periodic report this is).
+
+    Returns
+    -------
+    BuildResult
+        The run directory, the renderer used and the stage timings.
+    """
+    run_dir = resolve_run_dir(params, out)
+    staging = run_dir.with_name(run_dir.name + ".building")
+    if staging.exists():
+        shutil.rmtree(staging)
+    staging.mkdir(parents=True)
+    handler = _setup_log(staging / "logs" / "build.log")
+    renderer_used = choose_renderer(renderer)
+    stages: list[dict] = []
+    steps = 4 + len(notebooks) + len(reports)
+    bar = Progress(steps, enabled=progress)
+    try:
+        log.info("sna build %s -> %s (renderer %s)", params.source_file, run_dir, renderer_used)
+        with _stage(stages, bar, "validate inputs"):
+            if inputs is None:
+                inputs = load_inputs(params)
+        with _stage(stages, bar, "write validated data"):
+            write_data(inputs, params, staging)
+        with _stage(stages, bar, "apply the definition"):
+            apply_definition(inputs, params, staging)
+
+        def manifest(status: str, outputs: bool) -> None:
+            record = build_manifest(
+                params=params,
+                results=inputs.results,
+                stages=stages,
+                run_dir=staging,
+                renderer=renderer_used,
+                status=status,
+                include_outputs=outputs,
+            )
+            write_manifest(staging, {**record, **(manifest_extra or {})})
+
+        for stage in notebooks:
+            if stage.after_manifest:
+                manifest("notebooks running", outputs=False)
+            with _stage(stages, bar, stage.label):
+                execute_notebook(stage, staging)
+        for report in reports:
+            with _stage(stages, bar, f"render {report} ({renderer_used})"):
+                render_report(report, staging, renderer_used, title=(titles or {}).get(report))
+        with _stage(stages, bar, "manifest"):
+            manifest("complete", outputs=True)
+        manifest("complete", outputs=True)  # records the manifest stage's own timing
+    except InputError:
+        bar.close()
+        logging.getLogger().removeHandler(handler)
+        handler.close()
+        shutil.rmtree(staging, ignore_errors=True)  # nothing was built; the message says why
+        raise
+    except Exception as exc:
+        log.exception("build failed")
+        exc.sna_log = staging / "logs" / "build.log"  # type: ignore[attr-defined]
+        raise
+    finally:
+        bar.close()
+        logging.getLogger().removeHandler(handler)
+        handler.close()
+    _swap_into_place(staging, run_dir)
+    return BuildResult(run_dir=run_dir, renderer=renderer_used, stages=stages, inputs=inputs)
+
+
+def _swap_into_place(staging: Path, run_dir: Path) -> None:
+    """Replace ``run_dir`` by ``staging`` (each rename is atomic on one filesystem)."""
+    old = run_dir.with_name(run_dir.name + ".previous")
+    if old.exists():
+        shutil.rmtree(old)
+    if run_dir.exists():
+        run_dir.rename(old)
+    staging.rename(run_dir)
+    if old.exists():
+        shutil.rmtree(old)
