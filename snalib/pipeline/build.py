@@ -26,7 +26,7 @@ from snalib.inputs.load import Inputs, load_inputs
 from snalib.params import Params
 from snalib.pipeline.manifest import build_manifest, write_manifest
 from snalib.pipeline.notebooks import NOTEBOOKS, NotebookStage, execute_notebook
-from snalib.render import choose_renderer, render_report
+from snalib.render import choose_renderer, prepare_reports, render_report
 
 log = logging.getLogger("sna")
 
@@ -189,7 +189,7 @@ def build(
     handler = _setup_log(staging / "logs" / "build.log")
     renderer_used = choose_renderer(renderer)
     stages: list[dict] = []
-    steps = 4 + len(notebooks) + len(reports)
+    steps = 5 + len(notebooks) + len(reports)
     bar = Progress(steps, enabled=progress)
     try:
         log.info("sna build %s -> %s (renderer %s)", params.source_file, run_dir, renderer_used)
@@ -218,6 +218,8 @@ def build(
                 manifest("notebooks running", outputs=False)
             with _stage(stages, bar, stage.label):
                 execute_notebook(stage, staging)
+        with _stage(stages, bar, "prepare the reports"):
+            prepare_reports(staging)
         for report in reports:
             with _stage(stages, bar, f"render {report} ({renderer_used})"):
                 render_report(report, staging, renderer_used, title=(titles or {}).get(report))
