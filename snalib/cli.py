@@ -16,6 +16,7 @@ from pathlib import Path
 from snalib import __version__
 from snalib.errors import InputError
 from snalib.paths import project_outputs
+from snalib.render.errors import RenderError
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT = 0, 1, 2
 
@@ -109,7 +110,8 @@ def _render_args(p: argparse.ArgumentParser) -> None:
         "--renderer",
         choices=("auto", "quarto", "builtin"),
         default="auto",
-        help="HTML renderer: quarto when on PATH (auto), or the built-in nbconvert renderer",
+        help="HTML renderer: Quarto when it is on PATH (auto), or the built-in renderer "
+        "that imitates it",
     )
     p.add_argument("--quiet", action="store_true", help="no progress messages")
 
@@ -128,10 +130,17 @@ def _print_summary(inputs) -> None:
             )
 
 
-def _report_built(result) -> None:
-    print(
-        f"Rendered with {'Quarto' if result.renderer == 'quarto' else 'the built-in renderer (Quarto is not on PATH)'}."
-    )
+def renderer_sentence(used: str, requested: str) -> str:
+    """Which renderer made the HTML, and why."""
+    if used == "quarto":
+        return "Rendered with Quarto."
+    if requested == "builtin":
+        return "Rendered with the built-in renderer (--renderer builtin)."
+    return "Rendered with the built-in renderer: Quarto is not on PATH (the README says how to install it)."
+
+
+def _report_built(result, requested: str) -> None:
+    print(renderer_sentence(result.renderer, requested))
     print(f"SNA:           {result.run_dir / 'sna' / 'index.html'}")
     print(f"Annual Report: {result.run_dir / 'annual-report' / 'index.html'}")
     print(f"Manifest:      {result.run_dir / 'manifest.json'}")
@@ -154,7 +163,7 @@ def cmd_build(args) -> int:
 
     params = load_params(args.params)
     result = build(params, out=args.out, renderer=args.renderer, progress=not args.quiet)
-    _report_built(result)
+    _report_built(result, args.renderer)
     return EXIT_OK
 
 
@@ -179,7 +188,7 @@ def cmd_demo(args) -> int:
     demo = synth.generate(data_dir, seed=args.seed, scale=args.scale)
     params = load_params(demo.params)
     result = build(params, out=out, renderer=args.renderer, progress=not args.quiet)
-    _report_built(result)
+    _report_built(result, args.renderer)
     return EXIT_OK
 
 
@@ -222,7 +231,7 @@ def cmd_report(args) -> int:
     result = build_monitoring_report(
         params, args.period, out=args.out, renderer=args.renderer, progress=not args.quiet
     )
-    print(f"Rendered with {'Quarto' if result.renderer == 'quarto' else 'the built-in renderer'}.")
+    print(renderer_sentence(result.renderer, args.renderer))
     print(f"Monitoring report ({args.period}): {result.index}")
     return EXIT_OK
 
@@ -236,11 +245,21 @@ COMMANDS = {
 }
 
 
-def _internal_failure(exc: BaseException) -> int:
+def _log_path(exc: BaseException) -> Path:
     path = getattr(exc, "sna_log", None)
     if path is None or not Path(path).is_file():
         path = Path(tempfile.gettempdir()) / f"sna-error-{os.getpid()}.log"
         path.write_text("".join(traceback.format_exception(exc)), encoding="utf-8")
+    return Path(path)
+
+
+def _render_failure(exc: RenderError) -> int:
+    print(f"sna: {exc}\nThe full log is in {_log_path(exc)}.", file=sys.stderr)
+    return EXIT_INTERNAL
+
+
+def _internal_failure(exc: BaseException) -> int:
+    path = _log_path(exc)
     print(
         f"sna: internal error ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}).\n"
         f"The full log is in {path}. Please report it with the log.",
@@ -259,6 +278,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("sna: interrupted", file=sys.stderr)
         return 130
+    except RenderError as exc:
+        return _render_failure(exc)
     except Exception as exc:  # noqa: BLE001 - the CLI's last line of defence
         return _internal_failure(exc)
 

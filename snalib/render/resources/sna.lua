@@ -63,7 +63,7 @@ function Pandoc(doc)
       inlines:insert(pandoc.Str(","))
       inlines:insert(pandoc.Space())
     end
-    inlines:insert(pandoc.Link({ pandoc.Code(name) }, page))
+    inlines:insert(pandoc.Link({ pandoc.Str(name) }, page))
   end
   inlines:insert(pandoc.Str("."))
   doc.blocks:insert(pandoc.Div({ pandoc.Para(inlines) }, pandoc.Attr("", { "source-notebooks" })))

@@ -1,0 +1,1 @@
+"""Browser tooling for the tests: headless Chromium and axe-core (npm)."""
