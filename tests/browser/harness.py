@@ -38,10 +38,12 @@ FLAGS = [
     "--window-size=1280,1024",
     "--remote-debugging-pipe",
 ]
-_RUN_AXE = """axe.run(document, {runOnly: {type: 'tag', values: %s}, resultTypes: ['violations']})
- .then(r => r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
-   nodes: v.nodes.length, target: v.nodes[0].target.join(' '),
-   html: v.nodes[0].html.slice(0, 200)})))""" % json.dumps(AXE_TAGS)
+_RUN_AXE = (
+    "axe.run(document, {runOnly: {type: 'tag', values: TAGS}, resultTypes: ['violations']})"
+    ".then(r => r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,"
+    " nodes: v.nodes.length, target: v.nodes[0].target.join(' '),"
+    " html: v.nodes[0].html.slice(0, 200)})))"
+).replace("TAGS", json.dumps(AXE_TAGS))
 
 
 class BrowserError(RuntimeError):
