@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed-stamp
+AXE     = tests/browser/node_modules/axe-core/axe.min.js
 
 .PHONY: install demo test test-slow test-all lint format clean
 
@@ -14,10 +15,16 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)  ## create .venv and install sna with its dev tools
 
+# axe-core for the accessibility tests, from npm (they skip without it).
+$(AXE): tests/browser/package.json tests/browser/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm ci --prefix tests/browser --no-audit --no-fund --silent; \
+	else echo "npm not found: the accessibility tests will skip"; fi
+
 demo: $(STAMP)     ## generate the synthetic data and build the full demo report
 	$(BIN)/sna demo
 
-test: $(STAMP)     ## what CI runs: lint, then the test suite (fast: tests marked slow excluded)
+test: $(STAMP) $(AXE) ## what CI runs: lint, then the test suite (fast: tests marked slow excluded)
 	$(BIN)/ruff check snalib tests tools bench
 	$(BIN)/ruff format --check snalib tests tools bench
 	$(BIN)/python -m pytest -n 2 --dist loadgroup

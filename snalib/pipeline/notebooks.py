@@ -12,6 +12,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+import nbformat
 import papermill
 from jupyter_client.manager import AsyncKernelManager
 
@@ -92,4 +93,15 @@ def execute_notebook(stage: NotebookStage, run_dir: Path, *, progress_bar: bool 
         report_mode=False,
         kernel_manager_class=IPCKernelManager,
     )
+    _relative_papermill_paths(target, stage.notebook)
     return target
+
+
+def _relative_papermill_paths(path: Path, name: str) -> None:
+    """papermill records the absolute input and output paths in the notebook's metadata;
+    keep them relative (to the project and to the run) so no machine path is published."""
+    nb = nbformat.read(path, as_version=4)
+    record = nb.metadata.get("papermill", {})
+    record["input_path"] = f"notebooks/{name}"
+    record["output_path"] = f"notebooks/{name}"
+    nbformat.write(nb, path)
