@@ -73,6 +73,9 @@ def hostile_runs(hostile_params, tmp_path_factory):
             out = tmp_path_factory.mktemp(f"hostile-{renderer}") / "run"
             argv = ["build", str(hostile_params), "--out", str(out), "--renderer", renderer]
             assert main([*argv, "--quiet"]) == 0
+            monitoring = ["report", "monitoring", str(hostile_params), "--period", "month"]
+            argv = [*monitoring, "--out", str(out.with_name("monitoring")), "--renderer", renderer]
+            assert main([*argv, "--quiet"]) == 0
             runs[renderer] = out
         return runs[renderer]
 
@@ -80,9 +83,13 @@ def hostile_runs(hostile_params, tmp_path_factory):
 
 
 def _pages(run: Path) -> list[Path]:
+    """Every page of the run and of its monitoring report, notebook pages included."""
+    monitoring = run.with_name("monitoring")
     return sorted(
         [*(run / "sna").glob("*.html"), *(run / "annual-report").glob("*.html")]
         + list((run / "notebooks").glob("*.html"))
+        + list((monitoring / "monitoring").glob("*.html"))
+        + list((monitoring / "notebooks").glob("*.html"))
     )
 
 

@@ -115,8 +115,11 @@ def _tables_have_captions(run: Path, books=BOOKS) -> None:
 @pytest.mark.parametrize("data", ["demo", "handwritten", "short"])
 def test_reports_render_every_chapter_with_clean_pages(built, capsys, data, renderer):
     run, stdout = built(data, renderer, capsys)
-    expected = "Rendered with Quarto." if renderer == "quarto" else "built-in renderer"
-    assert expected in stdout
+    expected = {
+        "quarto": "Rendered with Quarto.",
+        "builtin": "Rendered with the built-in renderer (--renderer builtin).",
+    }[renderer]
+    assert expected in stdout and "not on PATH" not in stdout
     reports = _check_pages(run)
     _tables_have_captions(run)
     assert sorted(reports["sna"]) == [
@@ -168,7 +171,7 @@ def test_key_numbers_in_the_report_match_the_published_tables(built, capsys):
 
 @pytest.mark.quarto
 @pytest.mark.skipif(not QUARTO, reason="needs the quarto CLI on PATH")
-@pytest.mark.parametrize("data", ["demo", "handwritten"])
+@pytest.mark.parametrize("data", ["demo", "handwritten", "short", "public"])
 def test_quarto_and_builtin_give_the_same_report(built, capsys, data):
     quarto_run, _ = built(data, "quarto", capsys)
     builtin_run, _ = built(data, "builtin", capsys)
@@ -227,3 +230,40 @@ def test_monitoring_report_renders_for_every_period(inputs, tmp_path, capsys, pe
     assert index.figure_alts and index.table_captions
     log = (out / "logs" / "build.log").read_text(encoding="utf-8")
     assert " WARNING " not in log
+
+
+@pytest.mark.quarto
+@pytest.mark.skipif(not QUARTO, reason="needs the quarto CLI on PATH")
+def test_monitoring_report_is_the_same_with_either_renderer(inputs, tmp_path, capsys):
+    pages = {}
+    for renderer in ("quarto", "builtin"):
+        out = tmp_path / renderer
+        argv = ["report", "monitoring", str(inputs["demo"]), "--period", "month"]
+        _build([*argv, "--out", str(out), "--renderer", renderer], capsys)
+        pages[renderer] = read_report(out / "monitoring")["index.html"].inventory
+    assert pages["quarto"] == pages["builtin"]
+
+
+@pytest.mark.quarto
+@pytest.mark.skipif(not QUARTO, reason="needs the quarto CLI on PATH")
+def test_a_quarto_failure_is_one_plain_line_with_the_chapter_and_the_log(
+    inputs, tmp_path, capsys, monkeypatch
+):
+    reports = tmp_path / "reports"
+    shutil.copytree(ROOT / "reports", reports)
+    chapter = reports / "sna" / "definition.qmd"
+    chapter.write_text(
+        chapter.read_text(encoding="utf-8")
+        + "\n{{< embed ../../notebooks/02-definition.ipynb#no-such-label >}}\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setattr("snalib.render.project.REPORTS_DIR", reports)
+    out = tmp_path / "run"
+    argv = ["build", str(inputs["handwritten"]), "--out", str(out), "--renderer", "quarto"]
+    code = main([*argv, "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "\x1b" not in err
+    assert "Quarto could not render the sna report, chapter definition.qmd:" in err
+    assert "no-such-label" in err and "build.log" in err
+    assert "Traceback" not in err and "internal error" not in err
