@@ -135,7 +135,7 @@ def describe_inputs(params, results: dict[str, Any]) -> list[dict[str, Any]]:
 
 def describe_outputs(run_dir: Path) -> list[dict[str, Any]]:
     outputs = []
-    for sub in ("tables", "figures", "sna", "annual-report", "monitoring"):
+    for sub in ("tables", "figures", "notebooks", "sna", "annual-report", "monitoring"):
         folder = run_dir / sub
         if not folder.is_dir():
             continue
