@@ -16,7 +16,9 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import FuncFormatter
 
-from snalib.chapters.measures.measures import ALL_AGES, DistrictFunnel, MeasureSeries
+from snalib.chapters.measures.definitions import ALL_AGES
+from snalib.chapters.measures.funnel import DistrictFunnel
+from snalib.chapters.measures.series import MeasureSeries
 from snalib.periods import FinancialYear
 from snalib.publish.style import GRID, PALETTE, finish, use_style
 

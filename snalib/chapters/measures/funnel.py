@@ -1,0 +1,225 @@
+"""Serious violence by district in the report year, against funnel plot limits.
+
+:func:`district_funnel` computes each district's rate per 100,000 residents, the area's
+pooled rate and the 95% and 99.8% limits (:func:`snalib.stats.rate_funnel_limits`), with
+disclosure control of small districts; :func:`funnel_words` states the finding.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from snalib.chapters.measures.aggregates import district_lookup
+from snalib.chapters.measures.definitions import ALL_AGES, PER
+from snalib.chapters.measures.population import resident_population
+from snalib.chapters.measures.table import MeasureInputs
+from snalib.definition.series import PROXY_SERIES, PROXY_TYPES
+from snalib.periods import FinancialYear
+from snalib.publish.disclosure import SUPPRESSED, UNRELIABLE, Rule, is_suppressed
+from snalib.stats import rate_funnel_limits, rate_funnel_significance
+
+FUNNEL_SECONDARY_NOTE = (
+    "[c] withheld so that the one suppressed district's count cannot be found from the area "
+    "total (secondary suppression)"
+)
+
+
+@dataclass
+class DistrictFunnel:
+    """District serious violence rates against funnel limits, protected."""
+
+    data: pd.DataFrame  # published per district
+    points: pd.DataFrame  # plotted districts: name, population, rate, significance
+    limits: pd.DataFrame  # rate_funnel_limits output
+    baseline: float
+    title: str
+    alt: str
+    note: str
+    series_label: str
+
+
+def district_funnel(inputs: MeasureInputs, params, rule: Rule) -> DistrictFunnel | None:
+    """Serious violence per 100,000 residents by district in the report year, with limits.
+
+    The headline definition (``serious_violence``), or the public data proxy in public data
+    mode; all-age residents as the denominator. The funnel's centre line is the area's
+    pooled rate; limits at 95% and 99.8% (:func:`snalib.stats.rate_funnel_limits`).
+
+    Disclosure: a district whose count is below the threshold, or below the minimum count
+    for a rate, is **not plotted** (its position would reveal its count: rate x
+    population); its count is ``[c]`` (or shown, when it may be) and its rate ``[u]``. If
+    exactly one district is suppressed, the next smallest is withheld too, so that the
+    area total cannot reveal the suppressed one by difference.
+
+    Returns None when the run has no crimes (neither recorded nor public street-level
+    crimes) or no district with a resident population.
+    """
+    fy = FinancialYear.parse(params.report_year)
+    if inputs.flagged is not None:
+        crimes = inputs.flagged
+        d = crimes["offence_date"]
+        mask = crimes["serious_violence"].to_numpy(dtype=bool) & (
+            (d >= pd.Timestamp(fy.start)) & (d <= pd.Timestamp(fy.end))
+        ).to_numpy(dtype=bool)
+        label = "serious violence"
+    elif inputs.street is not None:
+        crimes = inputs.street
+        months = crimes["month"].astype("string")
+        mask = (
+            (
+                crimes["crime_type"].isin(PROXY_TYPES)
+                & (months >= f"{fy.start:%Y-%m}")
+                & (months <= f"{fy.end:%Y-%m}")
+            )
+            .fillna(False)
+            .to_numpy(dtype=bool)
+        )
+        label = PROXY_SERIES[0].lower() + PROXY_SERIES[1:]
+    else:
+        return None
+    lookup = district_lookup(inputs.areas)
+    district = crimes.loc[mask, "area_code"].astype("string").map(lookup)
+    counts = district.value_counts()
+    pop = resident_population(
+        inputs.population, inputs.areas, params.area.force_codes,
+        params.definition.priority_age_limit, by="district",
+    )  # fmt: skip
+    all_pop = pop.by_year[pop.by_year["group"] == ALL_AGES]
+    if all_pop.empty:
+        return None
+    years = sorted(all_pop["year"].unique())
+    earlier = [y for y in years if y <= fy.population_year]
+    year = earlier[-1] if earlier else years[0]
+    pop_year = all_pop[all_pop["year"] == year].set_index("district_code")["population"]
+    names = (
+        inputs.areas.drop_duplicates("district_code")
+        .set_index("district_code")["district_name"]
+        .astype(str)
+    )
+    table = pd.DataFrame({"district_code": pop_year.index.astype(str)})
+    table["district_name"] = table["district_code"].map(names)
+    table["count"] = table["district_code"].map(counts).fillna(0).astype(int)
+    table["population"] = table["district_code"].map(pop_year).astype(float)
+    table = table[table["population"] > 0].reset_index(drop=True)
+    if table.empty:
+        return None
+    sig = rate_funnel_significance(table["count"], denominator=table["population"])
+    table["rate"] = sig["value"].to_numpy()
+    table["significance"] = sig["significance"].to_numpy()
+    baseline = float(sig["baseline"].iloc[0])
+    # Limits drawn across the whole chart, from 1 event to beyond the largest district.
+    expected = float(table["population"].max()) * 1.2 * baseline / PER
+    most = max(2 * expected, expected + 10 * math.sqrt(expected) + 20)
+    grid = np.unique(np.round(np.geomspace(1, most, 400)))
+    limits = rate_funnel_limits(table["count"], denominator=table["population"], events=grid)
+    for name in ("lower95", "upper95", "lower99_8", "upper99_8"):
+        x = limits[f"{name}_population"].to_numpy()
+        y = limits[name].to_numpy()
+        ok = np.isfinite(x) & np.isfinite(y)
+        order = np.argsort(x[ok])
+        table[f"{name}_limit"] = np.interp(
+            table["population"], x[ok][order], y[ok][order], left=np.nan, right=np.nan
+        )
+    small = is_suppressed(table["count"], rule)
+    secondary = pd.Series(False, index=table.index)
+    if small.sum() == 1:
+        others = table.loc[~small & (table["count"] > 0), "count"]
+        if len(others):
+            secondary[others.idxmin()] = True
+    withheld = small | secondary
+    plotted = ~withheld & (table["count"] >= rule.min_count_for_rate)
+    table["plotted"] = plotted
+    table.loc[~plotted, "significance"] = (
+        f"not shown: fewer than {rule.min_count_for_rate} crimes or withheld"
+    )
+    data = table[
+        ["district_code", "district_name", "count", "population", "rate",
+         "lower95_limit", "upper95_limit", "lower99_8_limit", "upper99_8_limit", "significance"]
+    ].copy()  # fmt: skip
+    data.insert(0, "financial_year", fy.label)
+    data["baseline_rate"] = baseline
+    data["count"] = data["count"].astype(object).where(~secondary, SUPPRESSED)
+    data["rate"] = data["rate"].where(plotted, UNRELIABLE)
+    data["notes"] = np.where(secondary, FUNNEL_SECONDARY_NOTE, "")
+    points = table[plotted].reset_index(drop=True)
+    title, alt, note = funnel_words(table, baseline, fy.label, label, year)
+    return DistrictFunnel(data, points, limits, baseline, title, alt, note, label)
+
+
+def funnel_words(
+    table: pd.DataFrame, baseline: float, fy_label: str, label: str, pop_year: int
+) -> tuple[str, str, str]:
+    """The funnel plot's title (the finding), alt text and note, from the numbers."""
+    shown = table[table["plotted"]]
+    high = shown[shown["significance"].str.startswith("High (0.001)")]["district_name"].tolist()
+    low = shown[shown["significance"].str.startswith("Low (0.001)")]["district_name"].tolist()
+    high95 = shown[shown["significance"] == "High (0.025)"]["district_name"].tolist()
+    low95 = shown[shown["significance"] == "Low (0.025)"]["district_name"].tolist()
+
+    def names(items: list[str]) -> str:
+        return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+    def named(items: list[str], where: str) -> str:
+        if len(items) <= 2:
+            return f"{names(items)} {where}"
+        return f"{len(items)} districts {where}"
+
+    if shown.empty:
+        title = (
+            f"{label.capitalize()} in {fy_label}: no district had enough crimes for its rate to "
+            "be shown"
+        )
+    elif high or low:
+        parts = []
+        if high:
+            parts.append(named(high, "above"))
+        if low:
+            parts.append(named(low, "below"))
+        title = (
+            f"{label.capitalize()} in {fy_label}: {' and '.join(parts)} the area's rate by more "
+            "than chance explains (outside the 99.8% limits)"
+        )
+    elif high95 or low95:
+        title = (
+            f"{label.capitalize()} in {fy_label}: no district outside the 99.8% limits; "
+            f"{len(high95) + len(low95)} just outside the 95% limits"
+        )
+    else:
+        title = (
+            f"{label.capitalize()} in {fy_label}: every district shown is within the limits "
+            "chance alone would produce"
+        )
+    described = "; ".join(
+        f"{r.district_name} {r.rate:,.0f} per 100,000 ({r.population:,.0f} residents, "
+        f"{r.significance.lower()})"
+        for r in shown.sort_values("population").itertuples()
+    )
+    hidden = int((~table["plotted"]).sum())
+    alt = (
+        f"Funnel plot of {label} per 100,000 residents (vertical axis) against resident "
+        f"population (horizontal axis) for {len(shown)} districts in {fy_label}, with the "
+        f"area's rate of {baseline:,.0f} per 100,000 as a horizontal line and funnel-shaped "
+        f"95% (dashed) and 99.8% (solid) limits narrowing as population grows. {described}."
+        + (f" {hidden} district(s) are not plotted (too few crimes)." if hidden else "")
+    )
+    what = (
+        "Serious violence is the headline definition (with its priority age condition, when "
+        "the run sets one), per 100,000 residents of all ages. "
+        if label == "serious violence"
+        else f"The public data proxy ({label}), per 100,000 residents. "
+    )
+    note = what + (
+        f"Residents: mid-{pop_year} estimates. Limits assume Poisson counts; real district "
+        "rates vary more than that, so a point just outside the 95% limits is weak evidence."
+        + (
+            f" {hidden} district(s) with fewer than 10 crimes, or withheld, are not plotted."
+            if hidden
+            else ""
+        )
+        + " Crimes with no area, or an area outside the force, are in no district."
+    )
+    return title, alt, note
