@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from snalib.definition.offence_codes import DEFINITION_CODES, lookup_codes, normalise_codes
+from snalib.definition.series import PROXY_TYPES, street_in_financial_year
 from snalib.params import DefinitionParams
 
 #: Flag columns added by :func:`flag_crimes`.
@@ -375,10 +376,7 @@ def proxy_flow(street: pd.DataFrame, fy) -> pd.DataFrame:
     data.police.uk has no offence codes, locations types, ages or flags, so the only step
     available is the broad crime type; the columns are those of :func:`inclusion_flow`.
     """
-    from snalib.definition.series import PROXY_TYPES
-
-    months = street["month"].astype("string")
-    in_year = street[(months >= f"{fy.start:%Y-%m}") & (months <= f"{fy.end:%Y-%m}")]
+    in_year = street_in_financial_year(street, fy)
     proxy = in_year["crime_type"].isin(PROXY_TYPES)
     rows = [
         (
