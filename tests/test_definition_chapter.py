@@ -129,8 +129,16 @@ def test_public_mode_flow_has_the_proxy_step_only(public_chapter):
     table = _csv(public_chapter, "inclusion_flow")
     assert list(table["step_id"]) == ["all_crimes", "proxy_crime_type"]
     assert list(table["records"]) == ["10", "5"] and list(table["excluded"]) == ["0", "5"]
-    assert public_chapter.flow_text().endswith(
-        "5 crimes meet the serious violence definition in 2021/22."
+    text = public_chapter.flow_text()
+    assert text.startswith("- In 2021/22 data.police.uk lists 10 street-level crimes")
+    assert "- **Violence and sexual offences, or robbery (proxy)**: 5 excluded" in text
+    assert text.endswith(
+        "5 crimes were violence and sexual offences or robbery, the public data proxy for "
+        "serious violence, in 2021/22; the definition itself cannot be applied to public data."
+    )
+    assert "meet the serious violence definition" not in text
+    assert public_chapter.flow_table().caption.startswith(
+        "Inclusion flow: from all street-level crimes to the serious violence proxy"
     )
     assert public_chapter.flow_figure().title.startswith(
         "5 of 10 street-level crimes (50.0%) were violence and sexual offences or robbery"

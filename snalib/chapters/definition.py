@@ -148,7 +148,10 @@ class DefinitionChapter:
             self.flow,
             "inclusion_flow",
             caption=(
-                f"Inclusion flow: from all recorded crimes to serious violence, {self.fy.label}"
+                "Inclusion flow: from all street-level crimes to the serious violence proxy, "
+                f"{self.fy.label}"
+                if self.public
+                else f"Inclusion flow: from all recorded crimes to serious violence, {self.fy.label}"
             ),
             counts=FLOW_COUNTS,
             labels=FLOW_LABELS,
@@ -176,7 +179,7 @@ class DefinitionChapter:
 
     def flow_text(self) -> str:
         """One sentence per step, read from the published (disclosure-protected) flow."""
-        return flow_sentences(self.flow_table().frame, self.fy.label)
+        return flow_sentences(self.flow_table().frame, self.fy.label, public=self.public)
 
     def groups_table(self) -> PublishedTable | str:
         """``tables/definition_groups.csv``: crimes by crime type group, or why there is none."""
