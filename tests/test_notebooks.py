@@ -80,7 +80,7 @@ def test_data_quality_notebook_writes_a_reconciled_table(small_run):
     assert (provided["reconciles"] == "yes").all()
     html = "".join(
         o["data"].get("text/html", "")
-        for o in _outputs(small_run, "01-data-quality.ipynb")["dq-reconciliation"]
+        for o in _outputs(small_run, "01-data-quality.ipynb")["quality-reconciliation"]
     )
     assert "<caption>Records in each source" in html
 
@@ -97,12 +97,12 @@ def test_definition_notebook_flow_ends_at_the_serious_violence_count(small_run):
     for ext in ("svg", "png", "csv"):
         assert (small_run / "figures" / f"inclusion_flow.{ext}").stat().st_size > 0
     outputs = _outputs(small_run, "02-definition.ipynb")
-    figure_html = outputs["inclusion-flow-figure"][0]["data"]["text/html"]
+    figure_html = outputs["definition-flow-figure"][0]["data"]["text/html"]
     assert (
         "meet the serious violence definition in 2021/22" in figure_html
         and 'alt="Horizontal bar chart' in figure_html
     )
-    text = outputs["inclusion-flow-text"][0]["data"]["text/markdown"]
+    text = outputs["definition-flow-text"][0]["data"]["text/markdown"]
     assert "crimes meet the serious violence definition in 2021/22" in text
 
 

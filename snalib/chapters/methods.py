@@ -1,8 +1,30 @@
-"""The methods appendix: how this run was made, read from its manifest."""
+"""The methods appendix (``notebooks/99-methods.ipynb``): how this run was made, read from
+its manifest.
+
+The ``*_frame`` functions turn the manifest into tables; the chapter functions publish
+them (``tables/provenance_*.csv``) and return what the appendix shows, or a sentence when
+the manifest has nothing to list.
+"""
 
 from __future__ import annotations
 
 import pandas as pd
+
+from snalib.publish.run import RunContext
+from snalib.publish.tables import PublishedTable
+
+INPUTS_COLUMNS = [
+    "source",
+    "format",
+    "path",
+    "files",
+    "bytes",
+    "sha256",
+    "rows_in",
+    "included",
+    "excluded",
+    "rejected",
+]
 
 
 def flatten(data: dict, prefix: str = "") -> list[tuple[str, str]]:
@@ -28,11 +50,13 @@ def flatten(data: dict, prefix: str = "") -> list[tuple[str, str]]:
     return rows
 
 
-def params_table(manifest: dict) -> pd.DataFrame:
+def params_frame(manifest: dict) -> pd.DataFrame:
+    """The validated parameters, one row per key path."""
     return pd.DataFrame(flatten(manifest.get("params", {})), columns=["parameter", "value"])
 
 
-def inputs_table(manifest: dict) -> pd.DataFrame:
+def inputs_frame(manifest: dict) -> pd.DataFrame:
+    """Every input source: format, path, files, bytes, checksum and reconciliation."""
     rows = []
     for entry in manifest.get("inputs", []):
         files = entry.get("files", [])
@@ -52,15 +76,17 @@ def inputs_table(manifest: dict) -> pd.DataFrame:
                 "rejected": entry.get("rejected"),
             }
         )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=INPUTS_COLUMNS)
 
 
-def versions_table(manifest: dict) -> pd.DataFrame:
+def versions_frame(manifest: dict) -> pd.DataFrame:
+    """Python and package versions of the environment that ran the build."""
     versions = manifest.get("environment", {}).get("versions", {})
     return pd.DataFrame(sorted(versions.items()), columns=["component", "version"])
 
 
-def stages_table(manifest: dict) -> pd.DataFrame:
+def stages_frame(manifest: dict) -> pd.DataFrame:
+    """The stages run before the appendix, with their status and seconds."""
     rows = [
         {"stage": s["stage"], "status": s["status"], "seconds": s.get("seconds")}
         for s in manifest.get("stages", [])
@@ -69,9 +95,83 @@ def stages_table(manifest: dict) -> pd.DataFrame:
 
 
 def code_sentence(manifest: dict) -> str:
+    """The sna version and git commit the run was made with."""
     code = manifest.get("code")
     version = manifest.get("sna_version", "unknown")
     if not code:
         return f"Code: sna {version} (not run from a git checkout, so no commit is recorded)."
     dirty = " with uncommitted changes" if code.get("dirty") else ""
     return f"Code: sna {version}, git commit `{code['commit'][:12]}`{dirty}."
+
+
+def code_version(run: RunContext) -> str:
+    """The code sentence of the run's manifest."""
+    return code_sentence(run.manifest())
+
+
+def inputs_table(run: RunContext) -> PublishedTable | str:
+    """``tables/provenance_inputs.csv``: input files with checksums and reconciliation."""
+    frame = inputs_frame(run.manifest())
+    published = run.publish_table(
+        frame,
+        "provenance_inputs",
+        caption="Input files with their sha256 checksums and reconciliation",
+        labels={
+            "source": "Source",
+            "format": "Format",
+            "path": "Path (relative to the params file)",
+            "files": "Files",
+            "bytes": "Bytes",
+            "sha256": "sha256",
+            "rows_in": "Records in",
+            "included": "Included",
+            "excluded": "Excluded",
+            "rejected": "Rejected",
+        },
+    )
+    if frame.empty:
+        return "No input is recorded: the run's manifest lists none."
+    return published
+
+
+def parameters_table(run: RunContext) -> PublishedTable | str:
+    """``tables/provenance_parameters.csv``: every validated parameter of the run."""
+    frame = params_frame(run.manifest())
+    published = run.publish_table(
+        frame,
+        "provenance_parameters",
+        caption="Parameters of this run (validated)",
+        labels={"parameter": "Parameter", "value": "Value"},
+    )
+    if frame.empty:
+        return "No parameters are recorded: the run's manifest lists none."
+    return published
+
+
+def versions_table(run: RunContext) -> PublishedTable | str:
+    """``tables/provenance_versions.csv``: the software versions of the build."""
+    frame = versions_frame(run.manifest())
+    published = run.publish_table(
+        frame,
+        "provenance_versions",
+        caption="Software versions",
+        labels={"component": "Component", "version": "Version"},
+    )
+    if frame.empty:
+        return "No software versions are recorded: the run's manifest lists none."
+    return published
+
+
+def stages_table(run: RunContext) -> PublishedTable | str:
+    """``tables/provenance_stages.csv``: the stages run before this appendix, with timings."""
+    frame = stages_frame(run.manifest())
+    published = run.publish_table(
+        frame,
+        "provenance_stages",
+        caption="Pipeline stages run before this appendix, with timings",
+        labels={"stage": "Stage", "status": "Status", "seconds": "Seconds"},
+        formats={"seconds": ".1f"},
+    )
+    if frame.empty:
+        return "No pipeline stage is recorded before this appendix in the run's manifest."
+    return published

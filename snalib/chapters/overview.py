@@ -1,4 +1,9 @@
-"""The title page: the run's key facts, computed from the run's own data."""
+"""The title page (``notebooks/00-overview.ipynb``): the run's key facts, from its own data.
+
+The notebook computes the facts once (:func:`run_key_facts`) and shows them twice: as the
+grid of headline facts on the title page (:func:`key_facts_block`) and as the published
+table of every fact (:func:`key_facts_table`).
+"""
 
 from __future__ import annotations
 
@@ -6,10 +11,14 @@ import html
 from dataclasses import dataclass
 
 import pandas as pd
+from IPython.display import HTML
 
 from snalib.definition.flags import in_financial_year
+from snalib.definition.series import PROXY_TYPES, street_in_financial_year
 from snalib.periods import FinancialYear
 from snalib.publish.disclosure import Rule, is_suppressed
+from snalib.publish.run import RunContext
+from snalib.publish.tables import PublishedTable
 
 
 @dataclass(frozen=True)
@@ -103,14 +112,8 @@ def key_facts(
 
 
 def _public_facts(street: pd.DataFrame, fy: FinancialYear, rule: Rule) -> list[Fact]:
-    from snalib.definition.series import PROXY_TYPES
-
-    months = street["month"].astype("string")
-
-    def in_year(year: FinancialYear) -> pd.DataFrame:
-        return street[(months >= f"{year.start:%Y-%m}") & (months <= f"{year.end:%Y-%m}")]
-
-    now, before = in_year(fy), in_year(fy.previous())
+    now = street_in_financial_year(street, fy)
+    before = street_in_financial_year(street, fy.previous())
     proxy_now = int(now["crime_type"].isin(PROXY_TYPES).sum())
     proxy_before = int(before["crime_type"].isin(PROXY_TYPES).sum())
     weapons = int((now["crime_type"] == "Possession of weapons").sum())
@@ -130,19 +133,48 @@ HEADLINE_LABEL_PREFIXES = ("Serious violence", "Knife", "All ages", "Sources", "
 
 
 def key_facts_html(facts: list[Fact]) -> str:
+    """The headline facts as a list for the title page's grid.
+
+    The classes are specific to the key facts (``key-fact-label``, ``key-fact-value``,
+    ``key-fact-note``): Bootstrap, used by Quarto and by nbconvert's notebook pages, styles
+    a bare ``.label`` as white text, which would hide the labels.
+    """
     items = []
     for f in facts:
         if not f.label.startswith(HEADLINE_LABEL_PREFIXES):
             continue
-        note = f'<span class="note">{html.escape(f.note)}</span>' if f.note else ""
+        note = f'<span class="key-fact-note">{html.escape(f.note)}</span>' if f.note else ""
         items.append(
-            f'<li><span class="label">{html.escape(f.label)}</span>'
-            f'<span class="value">{html.escape(f.value)}</span>{note}</li>'
+            f'<li><span class="key-fact-label">{html.escape(f.label)}</span>'
+            f'<span class="key-fact-value">{html.escape(f.value)}</span>{note}</li>'
         )
     return '<ul class="key-facts" aria-label="Key facts">' + "".join(items) + "</ul>"
 
 
 def facts_frame(facts: list[Fact]) -> pd.DataFrame:
+    """Every fact as a row: ``fact``, ``value``, ``note``."""
     return pd.DataFrame(
         [(f.label, f.value, f.note) for f in facts], columns=["fact", "value", "note"]
+    )
+
+
+def run_key_facts(run: RunContext) -> list[Fact]:
+    """The key facts of a run, in record-level or public data mode (:func:`key_facts`)."""
+    flagged = run.table("crimes_flagged") if run.has("crimes_flagged") else None
+    street = run.table("street_crimes") if run.has("street_crimes") else None
+    return key_facts(run.params, flagged, run.quality(), run.rule(), street)
+
+
+def key_facts_block(facts: list[Fact]) -> HTML:
+    """The title page's grid of headline facts, ready to show."""
+    return HTML(key_facts_html(facts))
+
+
+def key_facts_table(run: RunContext, facts: list[Fact]) -> PublishedTable:
+    """``tables/key_facts.csv``: every key fact with its note."""
+    return run.publish_table(
+        facts_frame(facts),
+        "key_facts",
+        caption="Key facts of this report",
+        labels={"fact": "Fact", "value": "Value", "note": "Note"},
     )

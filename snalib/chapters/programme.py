@@ -1,10 +1,21 @@
-"""The VRU programme: spend against plan and intervention monitoring (Annual Report)."""
+"""The VRU programme (``notebooks/20-programme.ipynb``): spend against plan and intervention
+monitoring, for the Annual Report.
+
+Both sources are optional; when one was not provided the chapter says so in a sentence.
+"""
 
 from __future__ import annotations
 
 import pandas as pd
 
 from snalib.periods import period_financial_year
+from snalib.publish.run import RunContext
+from snalib.publish.tables import PublishedTable
+
+#: Shown when the run has no spend data.
+NO_SPEND = "Spend data were not provided for this run."
+#: Shown when the run has no intervention monitoring data.
+NO_INTERVENTIONS = "Intervention monitoring data were not provided for this run."
 
 #: Home Office condition of grant: at least this share of funding spent on interventions.
 MIN_INTERVENTION_SHARE = 0.20
@@ -57,6 +68,8 @@ def intervention_share(table: pd.DataFrame, column: str = "planned") -> float | 
 
 
 def spend_sentence(table: pd.DataFrame, financial_year: str) -> str:
+    """The year's plan and spend, and whether interventions got the share the Home Office
+    requires."""
     if table.empty:
         return f"No spend was recorded for {financial_year}."
     total = table[table["category"] == "Total"].iloc[0]
@@ -95,3 +108,69 @@ def intervention_summary(interventions: pd.DataFrame, financial_year: str) -> pd
     out["engagement_pct"] = (100 * out["engaged"] / out["referrals"]).round(1)
     out["completion_pct"] = (100 * out["completed"] / out["engaged"]).round(1)
     return out
+
+
+def spend_table(run: RunContext) -> list[str | PublishedTable] | str:
+    """The spend sentence and ``tables/spend_against_plan.csv`` for the report year.
+
+    Returns a sentence saying so when the run has no spend data.
+    """
+    if not run.has("spend"):
+        return NO_SPEND
+    year = run.params.report_year
+    spend = spend_against_plan(run.table("spend"), year)
+    published = run.publish_table(
+        spend,
+        "spend_against_plan",
+        caption=f"Spend against plan by budget line, {year} (GBP)",
+        labels={
+            "category": "Budget line",
+            "planned": "Planned (£)",
+            "actual": "Actual (£)",
+            "variance": "Actual minus planned (£)",
+            "variance_pct": "Variance (%)",
+            "share_of_planned": "Share of plan (%)",
+        },
+        formats={
+            "planned": ",.0f",
+            "actual": ",.0f",
+            "variance": ",.0f",
+            "variance_pct": ".1f",
+            "share_of_planned": ".1f",
+        },
+    )
+    if spend.empty:
+        return spend_sentence(spend, year)
+    return [spend_sentence(spend, year), published]
+
+
+def interventions_table(run: RunContext) -> PublishedTable | str:
+    """``tables/interventions.csv``: referrals, engagement and completion in the report year.
+
+    Returns a sentence saying so when the run has no intervention monitoring data, or none
+    in the report year.
+    """
+    if not run.has("interventions"):
+        return NO_INTERVENTIONS
+    year = run.params.report_year
+    summary = intervention_summary(run.table("interventions"), year)
+    published = run.publish_table(
+        summary,
+        "interventions",
+        caption=f"Intervention monitoring, {year}",
+        counts=["referrals", "engaged", "completed", "positive_outcomes"],
+        rates={"engagement_pct": "referrals", "completion_pct": "engaged"},
+        labels={
+            "programme": "Programme",
+            "intervention": "Intervention",
+            "referrals": "Referrals",
+            "engaged": "Engaged",
+            "completed": "Completed",
+            "positive_outcomes": "Positive outcomes",
+            "engagement_pct": "Engaged (%)",
+            "completion_pct": "Completed (% of engaged)",
+        },
+    )
+    if summary.empty:
+        return f"No intervention monitoring was recorded for {year}."
+    return published

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from snalib.definition.offence_codes import DEFINITION_CODES, lookup_codes, normalise_codes
+from snalib.definition.series import PROXY_TYPES, street_in_financial_year
 from snalib.params import DefinitionParams
 
 #: Flag columns added by :func:`flag_crimes`.
@@ -323,11 +324,12 @@ def in_financial_year(flagged: pd.DataFrame, fy) -> pd.DataFrame:
     return flagged.loc[mask.fillna(False).to_numpy(dtype=bool)]
 
 
-def flow_sentences(flow: pd.DataFrame, period_label: str) -> str:
+def flow_sentences(flow: pd.DataFrame, period_label: str, *, public: bool = False) -> str:
     """One sentence per step of the inclusion flow, computed from the flow table.
 
     Counts are read from the (possibly disclosure-protected) flow, so a suppressed cell
-    stays suppressed in the prose.
+    stays suppressed in the prose. With ``public`` (a :func:`proxy_flow`), the sentences
+    speak of street-level crimes and the proxy, never of the definition.
     """
 
     def fmt(v) -> str:
@@ -336,7 +338,16 @@ def flow_sentences(flow: pd.DataFrame, period_label: str) -> str:
         )
 
     first = flow.iloc[0]
-    lines = [f"- In {period_label} the force recorded {fmt(first['records'])} crimes of all types."]
+    if public:
+        opening = (
+            f"- In {period_label} data.police.uk lists {fmt(first['records'])} street-level "
+            "crimes of all types (anti-social behaviour excluded)."
+        )
+    else:
+        opening = (
+            f"- In {period_label} the force recorded {fmt(first['records'])} crimes of all types."
+        )
+    lines = [opening]
     for _, row in flow.iloc[1:].iterrows():
         unknown = row.get("excluded_not_recorded", 0)
         detail = (
@@ -348,10 +359,15 @@ def flow_sentences(flow: pd.DataFrame, period_label: str) -> str:
             f"- **{row['step']}**: {fmt(row['excluded'])} excluded ({row['reason']}{detail}), "
             f"leaving {fmt(row['records'])}."
         )
-    last = flow.iloc[-1]
-    lines.append(
-        f"\n{fmt(last['records'])} crimes meet the serious violence definition in {period_label}."
-    )
+    last = fmt(flow.iloc[-1]["records"])
+    if public:
+        lines.append(
+            f"\n{last} crimes were violence and sexual offences or robbery, the public data "
+            f"proxy for serious violence, in {period_label}; the definition itself cannot be "
+            "applied to public data."
+        )
+    else:
+        lines.append(f"\n{last} crimes meet the serious violence definition in {period_label}.")
     return "\n".join(lines)
 
 
@@ -375,10 +391,7 @@ def proxy_flow(street: pd.DataFrame, fy) -> pd.DataFrame:
     data.police.uk has no offence codes, locations types, ages or flags, so the only step
     available is the broad crime type; the columns are those of :func:`inclusion_flow`.
     """
-    from snalib.definition.series import PROXY_TYPES
-
-    months = street["month"].astype("string")
-    in_year = street[(months >= f"{fy.start:%Y-%m}") & (months <= f"{fy.end:%Y-%m}")]
+    in_year = street_in_financial_year(street, fy)
     proxy = in_year["crime_type"].isin(PROXY_TYPES)
     rows = [
         (

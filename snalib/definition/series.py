@@ -10,13 +10,19 @@ from __future__ import annotations
 
 import pandas as pd
 
-from snalib.periods import month_labels, months_between
+from snalib.periods import FinancialYear, month_labels, months_between
 
 #: data.police.uk crime types standing in for serious violence in public data mode.
 PROXY_TYPES = ("Violence and sexual offences", "Robbery")
 #: Shown beside the proxy as context, never added to it.
 CONTEXT_TYPES = ("Possession of weapons",)
 PROXY_SERIES = "Serious violence proxy (violence and sexual offences + robbery)"
+
+
+def street_in_financial_year(street: pd.DataFrame, fy: FinancialYear) -> pd.DataFrame:
+    """Street-level crimes (public data mode) whose month falls in financial year ``fy``."""
+    months = street["month"].astype("string")
+    return street[(months >= f"{fy.start:%Y-%m}") & (months <= f"{fy.end:%Y-%m}")]
 
 
 def _count_by_month(months: pd.Series, series: str, all_months: list[str]) -> pd.DataFrame:

@@ -1,9 +1,11 @@
-"""Chart style and the standard charts of the reports.
+"""Chart style of the reports: palette, matplotlib settings and titles.
 
 Colours are the Government Analysis Function categorical palette, in its order; charts
 use few colours and never colour alone (labels and patterns carry the meaning too).
-Every chart is published through :meth:`snalib.publish.run.RunContext.publish_figure`, which
-saves SVG, PNG and the data as CSV and shows it with its title and alt text.
+Each chapter draws its own charts in this style (e.g. the inclusion flow in
+:mod:`snalib.chapters.definition`); every chart is published through
+:meth:`snalib.publish.run.RunContext.publish_figure`, which saves SVG, PNG and the data as
+CSV and shows it with its title and alt text.
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ import matplotlib
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
 
 #: Government Analysis Function categorical colours, in the recommended order.
 PALETTE = ["#12436D", "#28A197", "#801650", "#F46A25", "#3D3D3D", "#A285D1"]
@@ -64,33 +65,3 @@ def finish(fig, title: str, *, width_chars: int | None = None) -> None:
         width_chars = int(fig.get_figwidth() * 8.5)
     fig.suptitle(wrap_title(title, width_chars), x=0.01, ha="left", fontsize=13, fontweight="bold")
     fig.tight_layout()
-
-
-def inclusion_flow_chart(flow: pd.DataFrame, title: str):
-    """Horizontal bars: records remaining after each step of the definition."""
-    use_style()
-    n = len(flow)
-    fig, ax = plt.subplots(figsize=(9, 0.6 * n + 1.6))
-    y = list(range(n))[::-1]
-    colours = [PALETTE[4]] * (n - 1) + [PALETTE[0]]
-    bars = ax.barh(y, flow["records"].astype(float), color=colours, height=0.6)
-    ax.set_yticks(
-        y,
-        [f"{int(s)}. {label}" for s, label in zip(flow["step_number"], flow["step"], strict=True)],
-    )
-    ax.set_xlabel("Records remaining after the step")
-    ax.grid(axis="y", visible=False)
-    ax.grid(axis="x", visible=True)
-    top = float(flow["records"].max()) or 1.0
-    for bar, value in zip(bars, flow["records"], strict=True):
-        ax.text(
-            bar.get_width() + top * 0.01,
-            bar.get_y() + bar.get_height() / 2,
-            f"{int(value):,}",
-            va="center",
-            fontsize=10,
-        )
-    ax.set_xlim(0, top * 1.15)
-    ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
-    finish(fig, title)
-    return fig
