@@ -139,6 +139,12 @@ class PublishedTable:
     formats: Mapping[str, str] | None = None
     shown_columns: list[str] | None = None
 
+    def __repr__(self) -> str:
+        # The plain-text form a notebook keeps beside the HTML: no path of this machine.
+        return (
+            f"<published table tables/{self.path.name}: {len(self.frame):,} rows, {self.caption!r}>"
+        )
+
     def _repr_html_(self) -> str:
         shown = self.frame[self.shown_columns] if self.shown_columns else self.frame
         return table_html(
@@ -170,6 +176,9 @@ class PublishedFigure:
     svg: bytes
     data_path: Path
     note: str = ""
+
+    def __repr__(self) -> str:
+        return f"<published figure figures/{self.name}.svg: {self.title!r}>"
 
     def _repr_html_(self) -> str:
         src = "data:image/svg+xml;base64," + base64.b64encode(self.svg).decode("ascii")

@@ -21,7 +21,7 @@ def notebook_exporter() -> tuple[HTMLExporter, str]:
     """nbconvert's HTML exporter with the project's notebook page template."""
     with as_file(files("snalib.render").joinpath("templates", "nbconvert")) as base:
         exporter = HTMLExporter(
-            template_name=TEMPLATE, extra_template_basedirs=[str(base)], language_code="en-GB"
+            template_name=TEMPLATE, extra_template_basedirs=[str(base)], language_code="en"
         )
     exporter.exclude_input_prompt = True
     exporter.exclude_output_prompt = True
