@@ -25,8 +25,8 @@ demo: $(STAMP)     ## generate the synthetic data and build the full demo report
 	$(BIN)/sna demo
 
 test: $(STAMP) $(AXE) ## what CI runs: lint, then the test suite (fast: tests marked slow excluded)
-	$(BIN)/ruff check snalib tests tools bench
-	$(BIN)/ruff format --check snalib tests tools bench
+	$(BIN)/ruff check snalib tests tools bench notebooks
+	$(BIN)/ruff format --check snalib tests tools bench notebooks
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 test-slow: $(STAMP) ## statistical simulations and full-size builds
@@ -36,12 +36,12 @@ test-all: $(STAMP)
 	$(BIN)/python -m pytest -m "slow or not slow"
 
 lint: $(STAMP)
-	$(BIN)/ruff check snalib tests tools bench
-	$(BIN)/ruff format --check snalib tests tools bench
+	$(BIN)/ruff check snalib tests tools bench notebooks
+	$(BIN)/ruff format --check snalib tests tools bench notebooks
 
 format: $(STAMP)
-	$(BIN)/ruff format snalib tests tools bench
-	$(BIN)/ruff check --fix snalib tests tools bench
+	$(BIN)/ruff format snalib tests tools bench notebooks
+	$(BIN)/ruff check --fix snalib tests tools bench notebooks
 
 clean:
 	rm -rf $(VENV) outputs/*/ .pytest_cache

@@ -11,7 +11,6 @@ Every key is documented in ``docs/params.md``; a test checks the document lists 
 
 from __future__ import annotations
 
-import difflib
 import json
 from datetime import date
 from pathlib import Path
@@ -22,13 +21,13 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    ValidationError,
     field_validator,
     model_validator,
 )
 
 from snalib.errors import ParamsError
 from snalib.periods import FinancialYear
+from snalib.validation import nested_model, validate_mapping
 
 PARAMS_VERSION = 1
 
@@ -298,9 +297,18 @@ class Params(StrictModel):
     def run_name(self) -> str:
         return f"{self.area.slug}-{self.fy.start_year}-{(self.fy.start_year + 1) % 100:02d}"
 
+    @property
+    def base_dir(self) -> Path:
+        """The folder paths in the params are relative to: the params file's folder (the
+        working directory for parameters not read from a file)."""
+        return self.source_file.parent if self.source_file else Path.cwd()
+
+    def resolve_path(self, path: str | Path) -> Path:
+        """A path as written in the params, made absolute (relative ones from :attr:`base_dir`)."""
+        return (self.base_dir / path).resolve()
+
     def default_output_dir(self) -> Path:
-        base = self.source_file.parent if self.source_file else Path.cwd()
-        return (base / ".." / "outputs" / self.run_name).resolve()
+        return self.resolve_path(Path("..") / "outputs" / self.run_name)
 
     def to_json_dict(self) -> dict[str, Any]:
         return json.loads(self.model_dump_json())
@@ -309,58 +317,15 @@ class Params(StrictModel):
 # --------------------------------------------------------------------------- loading
 
 
-def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
-    """The pydantic model class that owns the key at ``loc`` (for 'did you mean')."""
-    model: Any = Params
-    for part in loc[:-1]:
-        if isinstance(part, int):
-            continue
-        if not (isinstance(model, type) and issubclass(model, BaseModel)):
-            return None
-        field = model.model_fields.get(part)
-        if field is None:
-            return None
-        model = _unwrap(field.annotation)
-    return model if isinstance(model, type) and issubclass(model, BaseModel) else None
-
-
-def _unwrap(annotation: Any) -> Any:
-    for arg in getattr(annotation, "__args__", ()) or ():
-        inner = _unwrap(arg)
-        if isinstance(inner, type) and issubclass(inner, BaseModel):
-            return inner
-    return annotation
-
-
-def _explain(err: dict[str, Any]) -> str:
-    loc = tuple(err["loc"])
-    dotted = ".".join(str(p) for p in loc) or "(top level)"
-    if err["type"] == "extra_forbidden":
-        model = _model_at(loc)
-        hint = ""
-        if model is not None:
-            close = difflib.get_close_matches(str(loc[-1]), list(model.model_fields), n=1)
-            if close:
-                parent = ".".join(str(p) for p in loc[:-1])
-                hint = f"; did you mean '{parent + '.' if parent else ''}{close[0]}'?"
-        return f"unknown key '{dotted}'{hint}"
-    if err["type"] == "missing":
-        return f"missing required key '{dotted}'"
-    msg = err["msg"].removeprefix("Value error, ")
-    value = err.get("input")
-    shown = f" (got {value!r})" if value is not None and not isinstance(value, dict) else ""
-    return f"'{dotted}': {msg}{shown}"
-
-
-def _resolve_paths(params: Params, base: Path) -> Params:
-    sources = {}
-    for name, spec in params.sources.provided().items():
-        path = spec.path if spec.path.is_absolute() else (base / spec.path)
-        sources[name] = spec.model_copy(update={"path": Path(path).resolve()})
+def _resolve_paths(params: Params) -> Params:
+    sources = {
+        name: spec.model_copy(update={"path": params.resolve_path(spec.path)})
+        for name, spec in params.sources.provided().items()
+    }
     new_sources = params.sources.model_copy(update=sources)
     out = params.output_dir
-    if out is not None and not out.is_absolute():
-        out = (base / out).resolve()
+    if out is not None:
+        out = params.resolve_path(out)
     return params.model_copy(update={"sources": new_sources, "output_dir": out})
 
 
@@ -369,18 +334,15 @@ def parse_params(data: dict[str, Any], *, source_file: Path | None = None) -> Pa
     label = str(source_file) if source_file else "parameters"
     if not isinstance(data, dict):
         raise ParamsError("expected a YAML mapping of keys to values", file=label)
-    try:
-        params = Params.model_validate(data)
-    except ValidationError as exc:
-        problems = [_explain(e) for e in exc.errors()]
-        raise ParamsError(
-            f"{len(problems)} problem(s) in the parameters: " + "; ".join(problems) + ". "
-            "See docs/params.md for every key.",
-            file=label,
-        ) from None
-    base = source_file.parent if source_file else Path.cwd()
-    params = _resolve_paths(params, base)
-    return params.model_copy(update={"source_file": source_file})
+    params = validate_mapping(
+        Params,
+        data,
+        what="the parameters",
+        see="docs/params.md for every key",
+        file=label,
+        error=ParamsError,
+    )
+    return _resolve_paths(params.model_copy(update={"source_file": source_file}))
 
 
 def load_params(path: str | Path) -> Params:
@@ -424,10 +386,10 @@ def documented_keys() -> list[str]:
                 continue
             key = f"{prefix}{name}"
             keys.append(key)
-            inner = _unwrap(field.annotation)
+            inner = nested_model(field.annotation)
             if inner is SourceSpec:
                 continue  # documented once, as sources.<name>.path / format / options
-            if isinstance(inner, type) and issubclass(inner, BaseModel):
+            if inner is not None:
                 walk(inner, key + ".")
 
     walk(Params, "")

@@ -51,6 +51,43 @@ def test_unknown_top_level_key_suggests_the_nearest():
     assert "missing required key 'report_year'" in str(err.value)
 
 
+@pytest.mark.parametrize(
+    ("misspelt", "expected"),
+    [
+        # A key inside an optional model, and inside an item of a list of models.
+        (
+            lambda d: d["sources"]["crimes"].update(fromat="canonical"),
+            "unknown key 'sources.crimes.fromat'; did you mean 'sources.crimes.format'?",
+        ),
+        (
+            lambda d: d.update(periods=[{"name": "Lockdown", "strat": "2020-03-23"}]),
+            "unknown key 'periods (item 1).strat'; did you mean 'periods (item 1).start'?",
+        ),
+    ],
+)
+def test_nested_unknown_key_suggests_the_key_in_the_same_place(misspelt, expected):
+    data = _base()
+    if isinstance(data["sources"]["crimes"], str):
+        data["sources"]["crimes"] = {"path": data["sources"]["crimes"]}
+    misspelt(data)
+    with pytest.raises(ParamsError) as err:
+        parse_params(data)
+    assert expected in str(err.value)
+
+
+def test_each_problem_is_listed_once_with_the_value_given():
+    data = _base()
+    data["seed"] = "many"
+    data["definition"] = {"priority_age_limit": 0}
+    with pytest.raises(ParamsError) as err:
+        parse_params(data)
+    message = err.value.message
+    assert message.startswith("2 problem(s) in the parameters: ")
+    assert "'seed': Input should be a valid integer" in message
+    assert "(got 'many')" in message and "(got 0)" in message
+    assert message.endswith(". See docs/params.md for every key.")
+
+
 @pytest.mark.parametrize("year", ["2021/23", "2021-22", "21/22", "2021/2023"])
 def test_report_year_must_be_a_financial_year(year):
     data = _base()
@@ -89,7 +126,7 @@ def test_window_end_before_start_is_rejected():
 def test_bad_date_names_the_key():
     data = _base()
     data["periods"] = [{"name": "Lockdown", "start": "2020-02-30"}]
-    with pytest.raises(ParamsError, match=r"periods\.0\.start"):
+    with pytest.raises(ParamsError, match=r"periods \(item 1\)\.start"):
         parse_params(data)
 
 

@@ -15,10 +15,20 @@ from pathlib import Path
 
 import pandas as pd
 
+from snalib.definition.offence_codes import lookup_codes, normalise_codes
 from snalib.errors import InputError
-from snalib.inputs.contract import TABLES
+from snalib.inputs.contract import TABLES, schema
 from snalib.inputs.sources.base import SourceResult
 from snalib.inputs.sources.canonical import read_canonical
+from snalib.inputs.sources.force_extract import read_force_extract
+from snalib.inputs.sources.home_office import read_home_office_prc
+from snalib.inputs.sources.ons import (
+    attach_imd,
+    read_imd2019,
+    read_lsoa_lookup,
+    read_lsoa_population,
+)
+from snalib.inputs.sources.police_uk import read_police_uk
 from snalib.params import Params, SourceSpec
 
 #: The event date column of each table, checked against the analysis window.
@@ -68,9 +78,7 @@ def _option_path(spec: SourceSpec, key: str, params: Params, *, required: bool) 
                 file=params.source_file,
             )
         return None
-    path = Path(value)
-    base = params.source_file.parent if params.source_file else Path.cwd()
-    return path if path.is_absolute() else (base / path).resolve()
+    return params.resolve_path(value)
 
 
 def _check_options(spec: SourceSpec, name: str, allowed: set[str], params: Params) -> None:
@@ -96,8 +104,6 @@ def read_source(
         _check_options(spec, name, set(), params)
         return read_canonical(spec.path, name)
     if fmt == "force_extract":
-        from snalib.inputs.sources.force_extract import read_force_extract
-
         return read_force_extract(spec.path, name, spec.options)
     expected_table = {
         "police_uk": "crimes",
@@ -110,13 +116,9 @@ def read_source(
             f"format {fmt} reads the {expected_table} source, not {name}", file=spec.path
         )
     if fmt == "police_uk":
-        from snalib.inputs.sources.police_uk import read_police_uk
-
         _check_options(spec, name, set(), params)
         return read_police_uk(spec.path, force_lsoas=force_lsoas)
     if fmt == "ons_lookup":
-        from snalib.inputs.sources.ons import attach_imd, read_imd2019, read_lsoa_lookup
-
         _check_options(spec, name, {"csp_lookup", "imd"}, params)
         csp = _option_path(spec, "csp_lookup", params, required=True)
         result = read_lsoa_lookup(spec.path, csp, force_codes=params.area.force_codes)
@@ -127,8 +129,6 @@ def read_source(
         result.files.append(csp)
         return result
     if fmt == "home_office_prc":
-        from snalib.inputs.sources.home_office import read_home_office_prc
-
         _check_options(spec, name, {"force_names", "pfa_lookup"}, params)
         return read_home_office_prc(
             spec.path,
@@ -136,8 +136,6 @@ def read_source(
             pfa_lookup=_option_path(spec, "pfa_lookup", params, required=False),
         )
     if fmt == "ons_population":
-        from snalib.inputs.sources.ons import read_lsoa_population
-
         _check_options(spec, name, {"year"}, params)
         return read_lsoa_population(
             spec.path, lsoa_codes=force_lsoas, year=int(spec.options.get("year", 2019))
@@ -157,8 +155,6 @@ def _check_window(result: SourceResult, column: str, params: Params) -> None:
 
 
 def _check_crimes(result: SourceResult) -> None:
-    from snalib.definition.offence_codes import lookup_codes, normalise_codes
-
     codes = normalise_codes(result.data["hocr_code"])
     result.data["hocr_code"] = codes
     known = lookup_codes(codes)["known"].to_numpy(dtype=bool)
@@ -299,7 +295,5 @@ def _cross_checks(results: dict[str, SourceResult]) -> None:
 
 def check_contract(table: str, frame: pd.DataFrame) -> None:
     """Assert a typed frame satisfies the contract (used by tests and the data stage)."""
-    from snalib.inputs.contract import schema
-
     cols = [c for c in TABLES[table].names]
     schema(table).validate(frame[cols])

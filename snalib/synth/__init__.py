@@ -26,6 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from snalib.params import load_params
 from snalib.synth._util import stream
 from snalib.synth.crimes import simulate_crimes, write_crimes
 from snalib.synth.geography import build_geography, write_areas, write_population
@@ -143,8 +144,6 @@ def generate(
     At ``scale=1.0`` with 600 LSOAs and seven years the run takes about 15 seconds and
     writes about 90 MB, most of it crimes.csv.
     """
-    from snalib.params import load_params  # late: params imports pydantic
-
     _check_arguments(seed, scale, first_fy, last_fy, n_lsoas)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

@@ -18,6 +18,7 @@ import pandera.errors
 from snalib.errors import InputError
 from snalib.inputs.contract import TABLES, Column, Table, schema
 from snalib.inputs.sources.base import REJECTED_COLUMNS, SourceResult
+from snalib.inputs.sources.files import read_text_table
 
 _TRUE = {"true", "1", "y", "yes", "t"}
 _FALSE = {"false", "0", "n", "no", "f"}
@@ -27,77 +28,6 @@ _MISSING_MARKERS = {"", "NA", "N/A", "NULL", "NAN", "NONE"}
 
 
 # --------------------------------------------------------------------------- file level
-
-
-def check_file(path: Path, table: str) -> None:
-    """File-level checks every reader makes first: it exists, is a file, is not empty."""
-    if not path.exists():
-        raise InputError(f"the {table} file does not exist", file=path)
-    if path.is_dir():
-        raise InputError(f"expected a file for {table}, found a folder", file=path)
-    if path.stat().st_size == 0:
-        raise InputError(f"the {table} file is empty (0 bytes)", file=path)
-
-
-def read_text_table(path: Path, *, table: str) -> pd.DataFrame:
-    """Read a CSV (or Parquet) file with every cell as text; file-level errors raise.
-
-    Returns the frame with stripped header names and every value as a string ("" when
-    empty). Parquet columns are converted to text so that one parser handles both.
-    """
-    check_file(path, table)
-    suffix = path.suffix.lower()
-    if suffix in (".parquet", ".pq"):
-        try:
-            frame = pd.read_parquet(path)
-        except Exception as exc:  # pyarrow raises several types for a damaged file
-            raise InputError(f"cannot read the {table} file as Parquet: {exc}", file=path) from None
-        return _parquet_as_text(frame)
-    if suffix not in (".csv", ".txt"):
-        raise InputError(
-            f"cannot read '{path.suffix}' files for {table}; expected .csv or .parquet", file=path
-        )
-    try:
-        frame = pd.read_csv(
-            path,
-            dtype=str,
-            keep_default_na=False,
-            na_values=[],
-            encoding="utf-8-sig",
-            skipinitialspace=False,
-        )
-    except UnicodeDecodeError:
-        raise InputError(
-            f"the {table} file is not UTF-8 text; save it as CSV UTF-8", file=path
-        ) from None
-    except pd.errors.EmptyDataError:
-        raise InputError(f"the {table} file has no header line", file=path) from None
-    except pd.errors.ParserError as exc:
-        raise InputError(f"the {table} file is not a well-formed CSV: {exc}", file=path) from None
-    frame.columns = [str(c).strip() for c in frame.columns]
-    if len(frame.columns) == 1:
-        header = frame.columns[0]
-        for sep, name in ((";", "semicolons"), ("\t", "tabs"), ("|", "pipes")):
-            if sep in header:
-                raise InputError(
-                    f"the {table} file seems to be separated by {name}, not commas (its header "
-                    f"is '{header[:80]}'); save it as comma-separated CSV",
-                    file=path,
-                )
-    return frame
-
-
-def _parquet_as_text(frame: pd.DataFrame) -> pd.DataFrame:
-    out = {}
-    for name, col in frame.items():
-        if pd.api.types.is_datetime64_any_dtype(col):
-            text = col.dt.strftime("%Y-%m-%d")
-        elif pd.api.types.is_float_dtype(col) and col.dropna().eq(col.dropna().round()).all():
-            text = col.astype("Int64").astype("string")
-        else:
-            text = col.astype("string")
-        out[str(name).strip()] = text.fillna("").astype(str)
-    return pd.DataFrame(out, index=frame.index)
 
 
 def match_columns(frame: pd.DataFrame, spec: Table, path: Path) -> tuple[pd.DataFrame, list[str]]:

@@ -33,12 +33,11 @@ notes and handled as its ``otherwise`` says. See ``docs/sources.md``, "Force ext
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import re
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal, get_args, get_origin
+from typing import Annotated, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -50,7 +49,6 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
-    ValidationError,
     field_validator,
     model_validator,
 )
@@ -58,13 +56,17 @@ from pydantic import (
 from snalib.errors import InputError
 from snalib.inputs.contract import TABLES, Column, Table, schema
 from snalib.inputs.sources.base import REJECTED_COLUMNS, SourceResult
-from snalib.inputs.sources.canonical import (
+from snalib.inputs.sources.canonical import match_columns, parse_column, parse_table
+from snalib.inputs.sources.files import (
+    CSV_SUFFIXES,
+    DEFAULT_ENCODING,
+    EXCEL_SUFFIXES,
+    PARQUET_SUFFIXES,
     check_file,
-    match_columns,
-    parse_column,
-    parse_table,
+    read_excel_text,
     read_text_table,
 )
+from snalib.validation import did_you_mean, validate_mapping
 
 __all__ = [
     "DeriveRule",
@@ -76,10 +78,6 @@ __all__ = [
 
 #: ``otherwise`` actions that are not a contract value.
 OTHERWISE_ACTIONS = ("missing", "reject", "keep")
-_EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
-_CSV_SUFFIXES = (".csv", ".txt", ".tsv")
-_PARQUET_SUFFIXES = (".parquet", ".pq")
-_DEFAULT_ENCODING = "utf-8-sig"
 # Unambiguous ISO dates (year first), accepted in every date column besides its formats:
 # a spreadsheet re-save or a system upgrade often mixes them in.
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$")
@@ -200,7 +198,7 @@ class ForceExtractOptions(_Strict):
         default=None, description="Excel only: sheet name or 0-based position (default first)."
     )
     encoding: str = Field(
-        default=_DEFAULT_ENCODING, description="CSV only: text encoding, e.g. cp1252."
+        default=DEFAULT_ENCODING, description="CSV only: text encoding, e.g. cp1252."
     )
     delimiter: str = Field(default=",", description="CSV only: field separator, e.g. '|'.")
     datetime_formats: dict[str, Annotated[list[str], BeforeValidator(_one_or_many)]] = Field(
@@ -238,55 +236,6 @@ class ForceExtractOptions(_Strict):
         return value
 
 
-def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
-    """The options model that owns the key at ``loc`` (for "did you mean")."""
-    current: Any = ForceExtractOptions
-    for part in loc[:-1]:
-        if isinstance(current, type) and issubclass(current, BaseModel):
-            found = None
-            for name, info in current.model_fields.items():
-                if part in (name, info.alias):
-                    found = info.annotation
-            current = found
-        elif get_origin(current) is dict:
-            current = get_args(current)[1]
-        else:
-            return None
-        while get_origin(current) is Annotated:
-            current = get_args(current)[0]
-        args = [a for a in get_args(current) if a is not type(None)]
-        if len(args) == 1 and get_origin(current) is not dict:
-            current = args[0]
-    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
-
-
-def _dotted(prefix: str, loc: tuple[Any, ...]) -> str:
-    text = prefix
-    for part in loc:
-        text += f" (item {part + 1})" if isinstance(part, int) else f".{part}"
-    return text
-
-
-def _explain(err: dict[str, Any], prefix: str) -> str:
-    loc = tuple(p for p in err["loc"] if p not in ("str", "int", "dict[str,str]"))
-    where = _dotted(prefix, loc)
-    if err["type"] == "extra_forbidden":
-        model = _model_at(loc)
-        hint = ""
-        if model is not None:
-            keys = [info.alias or name for name, info in model.model_fields.items()]
-            close = difflib.get_close_matches(str(loc[-1]), keys, n=1)
-            if close:
-                hint = f"; did you mean '{_dotted(prefix, loc[:-1])}.{close[0]}'?"
-        return f"unknown key '{where}'{hint}"
-    if err["type"] == "missing":
-        return f"missing required key '{where}'"
-    msg = err["msg"].removeprefix("Value error, ")
-    value = err.get("input")
-    shown = f" (got {value!r})" if not isinstance(value, dict | list) else ""
-    return f"'{where}': {msg}{shown}"
-
-
 def parse_options(
     options: dict[str, Any] | None, *, prefix: str, path: Path
 ) -> ForceExtractOptions:
@@ -311,20 +260,14 @@ def parse_options(
     InputError
         Listing every problem (unknown keys with a "did you mean" hint, wrong types).
     """
-    try:
-        return ForceExtractOptions.model_validate(options or {})
-    except ValidationError as exc:
-        seen: list[str] = []
-        for err in exc.errors():
-            text = _explain(err, prefix)
-            if text not in seen:
-                seen.append(text)
-        raise InputError(
-            f"{len(seen)} problem(s) in the force extract mapping: "
-            + "; ".join(seen)
-            + ". See docs/sources.md, 'Force extracts'.",
-            file=path,
-        ) from None
+    return validate_mapping(
+        ForceExtractOptions,
+        options or {},
+        what="the force extract mapping",
+        see="docs/sources.md, 'Force extracts'",
+        file=path,
+        prefix=prefix,
+    )
 
 
 # --------------------------------------------------------------------------- reading
@@ -333,117 +276,31 @@ def parse_options(
 def _read_extract(path: Path, table: str, opts: ForceExtractOptions, prefix: str) -> pd.DataFrame:
     """The extract as text (every cell a string, "" when empty), headers stripped."""
     suffix = path.suffix.lower()
-    is_excel = suffix in _EXCEL_SUFFIXES
-    is_csv = suffix in _CSV_SUFFIXES
+    is_excel = suffix in EXCEL_SUFFIXES
+    is_csv = suffix in CSV_SUFFIXES
     if opts.sheet is not None and not is_excel:
         raise InputError(
             f"{prefix}.sheet is only for Excel files (.xlsx), not '{path.suffix}' files",
             file=path,
         )
-    if (opts.encoding != _DEFAULT_ENCODING or opts.delimiter != ",") and not is_csv:
+    if (opts.encoding != DEFAULT_ENCODING or opts.delimiter != ",") and not is_csv:
         raise InputError(
             f"{prefix}.encoding and {prefix}.delimiter are only for CSV files, not "
             f"'{path.suffix}' files",
             file=path,
         )
-    if suffix in _PARQUET_SUFFIXES or (
-        is_csv and opts.encoding == _DEFAULT_ENCODING and opts.delimiter == ","
-    ):
-        return read_text_table(path, table=table)
-    check_file(path, table)
     if is_excel:
-        return _read_excel(path, table, opts.sheet, prefix)
-    if is_csv:
-        return _read_csv(path, table, opts.encoding, opts.delimiter, prefix)
+        return read_excel_text(path, table=table, sheet=opts.sheet, option=f"{prefix}.sheet")
+    if is_csv or suffix in PARQUET_SUFFIXES:
+        return read_text_table(
+            path, table=table, encoding=opts.encoding, delimiter=opts.delimiter, option=prefix
+        )
+    check_file(path, table)
     raise InputError(
         f"cannot read '{path.suffix}' files for {table}; a force extract is a CSV, Excel "
         "(.xlsx) or Parquet file",
         file=path,
     )
-
-
-def _read_csv(path: Path, table: str, encoding: str, delimiter: str, prefix: str) -> pd.DataFrame:
-    try:
-        frame = pd.read_csv(
-            path,
-            dtype=str,
-            keep_default_na=False,
-            na_values=[],
-            encoding=encoding,
-            sep=delimiter,
-        )
-    except LookupError:
-        raise InputError(
-            f"{prefix}.encoding: unknown encoding '{encoding}' (try utf-8 or cp1252)", file=path
-        ) from None
-    except UnicodeDecodeError as exc:
-        raise InputError(
-            f"the {table} file is not {encoding} text ({exc.reason} at byte {exc.start}); set "
-            f"{prefix}.encoding to the extract's encoding",
-            file=path,
-        ) from None
-    except pd.errors.EmptyDataError:
-        raise InputError(f"the {table} file has no header line", file=path) from None
-    except pd.errors.ParserError as exc:
-        raise InputError(f"the {table} file is not well-formed: {exc}", file=path) from None
-    frame.columns = [str(c).strip() for c in frame.columns]
-    return frame
-
-
-def _cell_text(value: Any) -> str:
-    """One spreadsheet cell as text; real spreadsheet dates become ISO text."""
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return ""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dt.datetime):  # includes pandas.Timestamp
-        # A date-only cell is a datetime at midnight: read it as a date with no time, so
-        # that its hour is missing rather than a false 00:00.
-        if value.time() == dt.time(0, 0):
-            return value.strftime("%Y-%m-%d")
-        return value.strftime("%Y-%m-%d %H:%M:%S")
-    if isinstance(value, dt.date):
-        return value.strftime("%Y-%m-%d")
-    if isinstance(value, dt.time):
-        return value.strftime("%H:%M:%S")
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def _read_excel(path: Path, table: str, sheet: str | int | None, prefix: str) -> pd.DataFrame:
-    try:
-        book = pd.ExcelFile(path)
-    except Exception as exc:  # openpyxl and xlrd raise several types for a damaged file
-        raise InputError(f"cannot read the {table} file as Excel: {exc}", file=path) from None
-    names = book.sheet_names
-    if sheet is None:
-        chosen: str | int = 0
-    elif isinstance(sheet, int):
-        if not 0 <= sheet < len(names):
-            raise InputError(
-                f"{prefix}.sheet: there is no sheet at position {sheet} (0 is the first); the "
-                f"workbook has {len(names)}: {', '.join(names)}",
-                file=path,
-            )
-        chosen = sheet
-    elif sheet in names:
-        chosen = sheet
-    else:
-        close = difflib.get_close_matches(sheet, names, n=1)
-        hint = f" (did you mean '{close[0]}'?)" if close else ""
-        raise InputError(
-            f"{prefix}.sheet: no sheet named '{sheet}'{hint}; the workbook has: {', '.join(names)}",
-            file=path,
-        )
-    frame = pd.read_excel(book, sheet_name=chosen, dtype=object, keep_default_na=False)
-    # Per-cell conversion: spreadsheets hold real dates and numbers, and are small enough
-    # (at most about a million rows) for this to be quick next to reading them.
-    frame = frame.map(_cell_text)
-    frame.columns = [str(c).strip() for c in frame.columns]
-    return frame
 
 
 # --------------------------------------------------------------------------- the plan
@@ -478,22 +335,13 @@ class _Fill:
         return "nothing"
 
 
-def _did_you_mean(name: str, choices: list[str]) -> str:
-    close = difflib.get_close_matches(name, choices, n=1, cutoff=0.6)
-    if not close:
-        lowered = {c.lower(): c for c in choices}
-        close = difflib.get_close_matches(name.lower(), list(lowered), n=1, cutoff=0.6)
-        close = [lowered[c] for c in close]
-    return f" (did you mean '{close[0]}'?)" if close else ""
-
-
 def _contract_column(spec: Table, name: str, option: str, path: Path) -> Column:
     try:
         return spec.column(name)
     except KeyError:
         raise InputError(
             f"{option}: '{name}' is not a column of the {spec.name} table"
-            f"{_did_you_mean(name, spec.names)}; its columns are {', '.join(spec.names)} "
+            f"{did_you_mean(name, spec.names)}; its columns are {', '.join(spec.names)} "
             "(docs/data-contract.md)",
             file=path,
         ) from None
@@ -509,11 +357,25 @@ def _extract_column(name: str, headers: list[str], option: str, path: Path) -> s
         return same[0]
     shown = ", ".join(f"'{h}'" for h in headers[:30]) + (" ..." if len(headers) > 30 else "")
     raise InputError(
-        f"{option}: the extract has no column '{name}'{_did_you_mean(name, headers)}. Its "
+        f"{option}: the extract has no column '{name}'{did_you_mean(name, headers)}. Its "
         f"columns are: {shown}",
         file=path,
         column=name,
     )
+
+
+def _read_from_column(
+    fills: dict[str, _Fill], name: str, option: str, prefix: str, path: Path
+) -> _Fill:
+    """The fill of date column ``name``, which ``option`` needs read from an extract column."""
+    fill = fills.get(name)
+    if fill is None or fill.how != "column":
+        raise InputError(
+            f"{option}: {name} is not taken from an extract column; map it under "
+            f"{prefix}.columns first",
+            file=path,
+        )
+    return fill
 
 
 def _check_format(fmt: str, option: str, path: Path) -> None:
@@ -739,13 +601,7 @@ def _plan(
                 raise InputError(f"{option}: {hour_name} is not an hour column", file=path)
             if date_col.kind != "date":
                 raise InputError(f"{option}: {date_name} is not a date column", file=path)
-            date_fill = fills.get(date_name)
-            if date_fill is None or date_fill.how != "column":
-                raise InputError(
-                    f"{option}: {date_name} is not taken from an extract column; map it under "
-                    f"{prefix}.columns first",
-                    file=path,
-                )
+            date_fill = _read_from_column(fills, date_name, option, prefix, path)
             if hour_name in fills and not fills[hour_name].implicit:
                 raise InputError(
                     f"{option}: {hour_name} is already filled by {fills[hour_name].option}; "
@@ -782,13 +638,7 @@ def _plan(
                 f"{', '.join(dates) or 'none'})",
                 file=path,
             )
-        fill = fills.get(name)
-        if fill is None or fill.how != "column":
-            raise InputError(
-                f"{option}: {name} is not taken from an extract column; map it under "
-                f"{prefix}.columns",
-                file=path,
-            )
+        fill = _read_from_column(fills, name, option, prefix, path)
         if fill.mapping is not None:
             raise InputError(
                 f"{option}: {name} also has a value mapping ({fill.mapping_option}); a date "
@@ -1381,7 +1231,7 @@ def read_force_extract(
     path = Path(path)
     if table not in TABLES:
         raise InputError(
-            f"'{table}' is not a table of the data contract{_did_you_mean(table, list(TABLES))}",
+            f"'{table}' is not a table of the data contract{did_you_mean(table, list(TABLES))}",
             file=path,
         )
     spec = TABLES[table]

@@ -33,11 +33,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from snalib.definition.offence_codes import load_offence_codes, normalise_codes
 from snalib.errors import InputError
 from snalib.inputs.contract import TABLES
 from snalib.inputs.sources._rows import parse_traced
 from snalib.inputs.sources.base import SourceResult
-from snalib.inputs.sources.canonical import read_text_table
+from snalib.inputs.sources.files import read_text_table
 
 __all__ = [
     "HOMICIDE_CODE",
@@ -159,11 +160,7 @@ def _match_prc_columns(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
 
 
 def _offence_code_note(codes: pd.Series) -> str | None:
-    """Codes unknown to the HOCR reference (snalib.definition.offence_codes), when it is installed."""
-    try:
-        from snalib.definition.offence_codes import load_offence_codes, normalise_codes
-    except ImportError:  # the reference module is optional for this adapter
-        return None
+    """Codes unknown to the HOCR reference (snalib.definition.offence_codes)."""
     reference = load_offence_codes()
     known = set(normalise_codes(reference["hocr_code"]).dropna())
     known |= set(normalise_codes(reference["open_data_code"]).dropna())

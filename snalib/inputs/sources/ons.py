@@ -11,7 +11,7 @@
 
 Column names carry the vintage year (``LSOA11CD``, ``LAD19CD``, ``PFA17CD``): they are
 found by pattern, so a later vintage of the same product reads too. The files start with a
-UTF-8 byte order mark, which :func:`~snalib.inputs.sources.canonical.read_text_table` removes.
+UTF-8 byte order mark, which :func:`~snalib.inputs.sources.files.read_text_table` removes.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from snalib.errors import InputError
 from snalib.inputs.contract import TABLES
 from snalib.inputs.sources._rows import parse_traced
 from snalib.inputs.sources.base import SourceResult
-from snalib.inputs.sources.canonical import read_text_table
+from snalib.inputs.sources.files import read_excel_text, read_text_table
 
 __all__ = [
     "CENSUS2011_AGE_BANDS",
@@ -258,13 +258,7 @@ def read_imd2019(path_xlsx: str | Path, *, sheet: str = "IMD2019") -> pd.DataFra
     Deprivation 2019: File 1, Index of Multiple Deprivation. Open Government Licence v3.0.
     """
     path = Path(path_xlsx)
-    if not path.exists():
-        raise InputError("the IMD 2019 file does not exist", file=path)
-    try:
-        frame = pd.read_excel(path, sheet_name=sheet, dtype=str)
-    except ValueError as exc:  # pandas raises ValueError for a missing sheet
-        raise InputError(f"cannot read sheet '{sheet}': {exc}", file=path) from None
-    frame.columns = [str(c).strip() for c in frame.columns]
+    frame = read_excel_text(path, table="IMD 2019", sheet=sheet)
     code = _column(frame, r"LSOA code.*", path, "LSOA code (2011)")
     rank = _column(frame, r".*\(IMD\) Rank.*", path, "Index of Multiple Deprivation (IMD) Rank")
     decile = _column(

@@ -34,7 +34,7 @@ from snalib.errors import InputError
 from snalib.inputs.contract import TABLES
 from snalib.inputs.sources._rows import parse_traced
 from snalib.inputs.sources.base import SourceResult
-from snalib.inputs.sources.canonical import read_text_table
+from snalib.inputs.sources.files import read_text_table
 
 __all__ = [
     "ASB_REASON",
