@@ -151,7 +151,7 @@ class BuiltinRenderer:
         path_text, _, key = target.partition("#")
         path = (page.source.parent / path_text).resolve()
         if not path.is_file():
-            raise RenderError(f"{page.source.name}: embedded notebook {path_text} not found")
+            raise RenderError(f"the embedded notebook {path_text} is not there")
         cell = find_cell(self.notebook(path), key)
         if cell is None or not cell.get("outputs"):
             raise RenderError(
@@ -193,7 +193,15 @@ class BuiltinRenderer:
         return chapter.label
 
     def render(self) -> None:
-        pages = [self.render_page(chapter) for chapter in self.book.chapters]
+        pages = []
+        for chapter in self.book.chapters:
+            try:
+                pages.append(self.render_page(chapter))
+            except RenderError as exc:
+                raise RenderError(
+                    f"The built-in renderer could not render the {self.project.name} report, "
+                    f"chapter {chapter.source.name}: {exc}"
+                ) from exc
         self.out_dir.mkdir(parents=True, exist_ok=True)
         for name in ("sna.css",):
             (self.out_dir / name).write_text(
