@@ -198,3 +198,21 @@ def test_weekly_charts_show_the_last_two_years_with_limits_from_the_baseline():
     assert shown["mean"].iloc[0] == chart["mean"].iloc[0]  # limits from the baseline
     assert not shown["baseline"].any() and chart["baseline"].sum() >= 100
     assert len(monitoring.chart_window(chart, "month")) == len(chart)
+
+
+def test_weekly_xmr_chart_draws_when_its_baseline_lies_before_the_points_shown():
+    # Regression: `sna report monitoring --period week` failed on the demo because the two
+    # years of weeks drawn hold no baseline point, and the chart shaded the baseline's span.
+    from snalib.chapters.trends.charts import xmr_chart
+
+    data = synthetic_area(74)
+    frame = monitoring.period_counts(data, "week")
+    charts, _ = monitoring.charts_for(frame, data)
+    shown = monitoring.chart_window(charts["Serious violence"], "week")
+    assert not shown["baseline"].any()
+    fig = xmr_chart(shown, "Weekly serious violence", ylabel="Crimes per week")
+    legend = [t.get_text() for t in fig.legends[0].get_texts()] if fig.legends else []
+    legend += [
+        t.get_text() for ax in fig.axes if ax.get_legend() for t in ax.get_legend().get_texts()
+    ]
+    assert "Baseline" not in legend and "Mean" in legend
