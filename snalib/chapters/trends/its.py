@@ -50,6 +50,7 @@ import statsmodels.api as sm
 from scipy import stats
 from statsmodels.stats.diagnostic import acorr_ljungbox
 
+from snalib.chapters.trends.data import is_full_month
 from snalib.chapters.trends.design import Design, its_design
 
 #: Below this many events in the whole series no model is fitted.
@@ -463,7 +464,7 @@ def fit_series(data, series, months: pd.DataFrame | None = None) -> ItsFit:
     """
     frame = data.months if months is None else months
     keep = data.months["month"].isin(frame["month"]).to_numpy()
-    full = int((frame["days"].to_numpy() == _days_in_month(frame)).sum())
+    full = int(is_full_month(frame).sum())
     mask = data.series_mask(series.key)
     design = its_design(
         frame.reset_index(drop=True),
@@ -479,10 +480,6 @@ def fit_series(data, series, months: pd.DataFrame | None = None) -> ItsFit:
 def fit_main_series(data) -> list[ItsFit]:
     """The interrupted time series model of every main series of :class:`TrendData`."""
     return [fit_series(data, s) for s in data.main]
-
-
-def _days_in_month(frame: pd.DataFrame) -> np.ndarray:
-    return np.asarray(pd.PeriodIndex(frame["month"], freq="M").days_in_month)
 
 
 def effects_table(fits: list[ItsFit]) -> pd.DataFrame:
