@@ -34,9 +34,7 @@ def test_a_moving_range_above_3_267_times_the_mean_is_screened_out():
     ranges = np.abs(np.diff(x))
     kept = ranges[ranges < 3.267 * ranges.mean()]
     assert limits.mean_moving_range == pytest.approx(kept.mean())
-    assert xmr.process_limits(x, screen=False).mean_moving_range == pytest.approx(
-        ranges.mean()
-    )
+    assert xmr.process_limits(x, screen=False).mean_moving_range == pytest.approx(ranges.mean())
 
 
 def test_lower_limit_of_counts_is_floored_at_zero():
@@ -215,3 +213,25 @@ def test_weekly_xmr_chart_draws_when_its_baseline_lies_before_the_points_shown()
         t.get_text() for ax in fig.axes if ax.get_legend() for t in ax.get_legend().get_texts()
     ]
     assert "Baseline" not in legend and "Mean" in legend
+
+
+def test_a_series_without_a_chart_says_why_and_a_weekly_chart_says_its_baseline_is_not_drawn():
+    data = synthetic_area(75)
+    frame = periods.period_counts(data, "quarter")
+    empty = frame.assign(**{"Serious violence": 0})
+    charts, _ = periods.charts_for(empty, data)
+    assert "Serious violence" not in charts
+    assert findings.no_chart_sentence(empty, "Serious violence", "quarter") == (
+        "No XmR chart of serious violence: no crime was recorded in any of its 28 complete "
+        "quarters."
+    )
+    assert "at least two complete quarters and the window holds 1" in (
+        findings.no_chart_sentence(frame.iloc[:1], "Serious violence", "quarter")
+    )
+    weekly = periods.period_counts(data, "week")
+    chart = periods.charts_for(weekly, data)[0]["Serious violence"]
+    assert findings.baseline_drawn_note(periods.chart_window(chart, "week"), "week") == (
+        "The baseline lies before the 104 weeks drawn, so it is not shaded; its mean and "
+        "limits are carried across the chart."
+    )
+    assert findings.baseline_drawn_note(chart, "week") == ""  # every week drawn

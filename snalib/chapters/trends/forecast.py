@@ -264,8 +264,7 @@ def forecast_series(data, series=None) -> SeriesForecast:
         return result
     if y.sum() < 20 or (y[-HORIZON:] == 0).all():
         result.reason = (
-            "too few crimes to forecast (fewer than 20 in its full months, or none in the "
-            "last 12)"
+            "too few crimes to forecast (fewer than 20 in its full months, or none in the last 12)"
         )
         return result
     train_months = months.iloc[:-HORIZON]

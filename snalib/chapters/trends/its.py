@@ -6,7 +6,7 @@ For each main series the monthly count ``y_m`` is modelled as
                  + sum_p log(1 - x_pm + x_pm * RR_p) + sum_p gamma_p * slope_pm
 
 (:mod:`snalib.chapters.trends.design`): ``x_pm`` is the share of month m's days in named period p,
-so a step acts on the period's days (fitted by :func:`_glm`).
+so a step acts on the period's days (fitted by :func:`fit_step_glm`).
 
 **Family, by test.** A Poisson GLM is fitted first and tested for overdispersion: the
 Cameron and Trivedi (1990) regression test of the NB2 variance ``mu + alpha mu^2``
@@ -238,7 +238,7 @@ def step_multiplier(exposure: np.ndarray, log_rr: float) -> np.ndarray:
     return np.log1p(exposure * np.expm1(log_rr))
 
 
-def _glm(y, x: pd.DataFrame, offset, family, steps: list[str], **fit_kwargs):
+def fit_step_glm(y, x: pd.DataFrame, offset, family, steps: list[str], **fit_kwargs):
     """A GLM whose step terms act on the *days* in each period, not on whole months.
 
     A step's column holds the share ``x`` of the month's days in the period (times the
@@ -318,7 +318,7 @@ def fit_its(
         return fit
     steps = design.columns_of("step")
     try:
-        pois, work = _glm(y, x, offset, sm.families.Poisson(), steps)
+        pois, work = fit_step_glm(y, x, offset, sm.families.Poisson(), steps)
         ok = _ok(pois)
     except (np.linalg.LinAlgError, ValueError) as exc:
         ok, pois, work = False, None, None
@@ -344,7 +344,7 @@ def fit_its(
         fit.alpha = alpha
         nb = None
         try:
-            nb, _ = _glm(y, x, offset, sm.families.NegativeBinomial(alpha=alpha), steps)
+            nb, _ = fit_step_glm(y, x, offset, sm.families.NegativeBinomial(alpha=alpha), steps)
             nb = nb if _ok(nb) else None
         except (np.linalg.LinAlgError, ValueError):
             nb = None
@@ -366,7 +366,7 @@ def fit_its(
                 "the negative binomial GLM did not converge: quasi-Poisson GLM used instead "
                 "(Poisson with the Pearson scale)"
             )
-            chosen, _ = _glm(y, x, offset, sm.families.Poisson(), steps, scale="X2")
+            chosen, _ = fit_step_glm(y, x, offset, sm.families.Poisson(), steps, scale="X2")
             fit.family = "quasi-Poisson"
             fit.use_t = True
             fit.model = (
