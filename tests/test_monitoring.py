@@ -215,6 +215,18 @@ def test_weekly_xmr_chart_draws_when_its_baseline_lies_before_the_points_shown()
     assert "Baseline" not in legend and "Mean" in legend
 
 
+@pytest.mark.parametrize("period", ["week", "quarter"])
+def test_xmr_chart_legend_lies_under_the_period_labels_inside_the_figure(period):
+    data = synthetic_area(76)
+    frame = periods.period_counts(data, period)
+    chart = periods.charts_for(frame, data)[0]["Serious violence"]
+    fig = xmr_chart(periods.chart_window(chart, period), "Title", ylabel=f"Crimes per {period}")
+    renderer = fig.canvas.get_renderer()
+    legend = fig.legends[0].get_window_extent(renderer)
+    labels = [t.get_window_extent(renderer) for t in fig.axes[0].get_xticklabels()]
+    assert legend.y1 <= min(b.y0 for b in labels) and legend.y0 >= 0
+
+
 def test_a_series_without_a_chart_says_why_and_a_weekly_chart_says_its_baseline_is_not_drawn():
     data = synthetic_area(75)
     frame = periods.period_counts(data, "quarter")

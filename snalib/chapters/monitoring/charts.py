@@ -42,6 +42,23 @@ def xmr_chart(chart: pd.DataFrame, title: str, *, ylabel: str = "Crimes", thresh
     ax.set_ylabel(ylabel)
     ax.set_ylim(bottom=0)
     format_thousands(ax)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.3), ncol=3, fontsize=9)
+    handles, names = ax.get_legend_handles_labels()
     finish(fig, title)
+    _legend_below_ticks(fig, ax, handles, names)
     return fig
+
+
+def _legend_below_ticks(fig, ax, handles, names) -> None:
+    """The legend under the rotated period labels, however long they are.
+
+    A legend at a fixed distance below the axes overlapped the labels of weeks ("w/c 16 Aug
+    2021") and quarters. The axes are raised by the legend's height and the legend is
+    placed just under the lowest label.
+    """
+    renderer = fig.canvas.get_renderer()
+    to_figure = fig.transFigure.inverted()
+    legend = fig.legend(handles, names, loc="upper center", ncol=3, fontsize=9)
+    height = legend.get_window_extent(renderer).transformed(to_figure).height + 0.02
+    fig.subplots_adjust(bottom=ax.get_position().y0 + height)
+    labels_bottom = ax.get_tightbbox(renderer).transformed(to_figure).y0
+    legend.set_bbox_to_anchor((0.5, labels_bottom - 0.01), transform=fig.transFigure)
