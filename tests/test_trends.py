@@ -18,6 +18,7 @@ import pytest
 from snalib.chapters.trends import counts, did, findings, its, seasonal, trend_data_from_frames
 from snalib.chapters.trends.data import month_frame
 from snalib.chapters.trends.design import exposure, interruption_effect, its_design, slope_exposure
+from snalib.definition import series
 from snalib.params import NamedPeriod
 from snalib.periods import FinancialYear
 
@@ -607,3 +608,57 @@ def test_weekly_sentence_counts_complete_weeks_from_the_first():
     text = findings.weekly_sentence(weekly)
     assert "(2 complete weeks, Monday to Sunday, from 2021-01-04)" in text
     assert "tables/trend_weekly.csv" in text
+
+
+def test_trend_data_counts_the_main_series_as_the_published_monthly_series_do():
+    # definition.series is the one source of the main series: the trend chapter's monthly
+    # counts and tables/monthly_series.csv must agree, month by month and series by series.
+    flagged = pd.DataFrame(
+        {
+            "offence_date": pd.to_datetime(
+                [
+                    "2021-04-03",
+                    "2021-04-20",
+                    "2021-05-01",
+                    "2021-05-09",
+                    "2021-06-30",
+                    "2021-06-30",
+                    "2021-07-01",
+                    "2021-08-15",
+                ]  # fmt: skip
+            ),
+            "serious_violence": [True, True, False, True, True, True, True, True],
+            "in_offence_codes": [True] * 8,
+            "victim_age": pd.array([16, 30, 12, pd.NA, 24, 25, 40, 18], dtype="Int64"),
+            "offender_age": pd.array([30, 19, 15, 22, pd.NA, 26, 24, 50], dtype="Int64"),
+            "knife": pd.array(
+                [True, False, True, pd.NA, False, True, False, True], dtype="boolean"
+            ),
+            "definition_group": ["Robbery"] * 8,
+            "offence_hour": pd.array([1] * 8, dtype="Int64"),
+            "area_code": ["C0"] * 8,
+        }
+    )
+    start, end = date(2021, 4, 1), date(2021, 7, 31)  # August is outside the window
+    params = SimpleNamespace(
+        analysis_window=SimpleNamespace(start=start, end=end),
+        definition=SimpleNamespace(priority_age_limit=25),
+        fy=FinancialYear(2021),
+        baseline_fy=None,
+        periods=[],
+    )
+    areas = pd.DataFrame({"lsoa_code": ["C0"], "district_code": [CITY], "district_name": ["C"]})
+    population = pd.DataFrame({"area_code": ["C0"], "year": 2021, "population": 1e4})
+    data = trend_data_from_frames(params, areas=areas, population=population, flagged=flagged)
+    published = series.record_series(flagged, start, end, 25)
+    expected = {
+        "Serious violence": [2, 1, 2, 1],
+        "Serious violence: victim under 25": [1, 0, 1, 0],
+        "Serious violence: offender under 25": [1, 1, 0, 1],
+        "Serious violence: knife or sharp instrument": [1, 0, 1, 0],
+    }
+    assert [s.label for s in data.main] == list(expected)
+    for s in data.main:
+        counts = published[published["series"] == s.label]["count"].tolist()
+        assert counts == expected[s.label]
+        assert data.monthly(data.series_mask(s.key)).tolist() == expected[s.label]

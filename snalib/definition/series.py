@@ -4,10 +4,18 @@
 zeros included (a month with no crime is a zero, not a gap). Series depend on the data
 mode: with a force's record-level extract, serious violence and its breakdowns; with
 data.police.uk street-level files, the broad crime types and the serious violence proxy.
+
+The *main series* (:func:`record_main_series`, :data:`PUBLIC_MAIN_SERIES`) are the ones the
+trend and monitoring chapters model; :func:`record_series_flags` and :func:`is_proxy` say
+which crimes each counts, and :func:`count_by_month` counts them, here and in
+:class:`snalib.chapters.trends.data.TrendData`.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import numpy as np
 import pandas as pd
 
 from snalib.periods import FinancialYear, month_labels, months_between
@@ -25,10 +33,67 @@ def street_in_financial_year(street: pd.DataFrame, fy: FinancialYear) -> pd.Data
     return street[(months >= f"{fy.start:%Y-%m}") & (months <= f"{fy.end:%Y-%m}")]
 
 
-def _count_by_month(months: pd.Series, series: str, all_months: list[str]) -> pd.DataFrame:
-    counts = months.value_counts().reindex(all_months, fill_value=0)
+@dataclass(frozen=True)
+class MainSeries:
+    """A headline series: ``key`` names its flag (:func:`record_series_flags`)."""
+
+    key: str
+    label: str
+
+
+def record_main_series(priority_age_limit: int) -> list[MainSeries]:
+    """The main series of record-level data; the first is the headline."""
+    return [
+        MainSeries("serious_violence", "Serious violence"),
+        MainSeries("victim_young", f"Serious violence: victim under {priority_age_limit}"),
+        MainSeries("offender_young", f"Serious violence: offender under {priority_age_limit}"),
+        MainSeries("knife", "Serious violence: knife or sharp instrument"),
+    ]
+
+
+#: The main series of public data: the proxy alone (no ages, no knife flag).
+PUBLIC_MAIN_SERIES = (MainSeries("proxy", PROXY_SERIES),)
+
+
+def record_series_flags(flagged: pd.DataFrame, priority_age_limit: int) -> pd.DataFrame:
+    """Which flagged crimes each main series counts: a boolean column per series key.
+
+    Every series is part of serious violence; a missing age or knife flag counts as no.
+    """
+    sv = flagged["serious_violence"].to_numpy(dtype=bool)
+    victim_young = flagged["victim_age"].lt(priority_age_limit).fillna(False).to_numpy(dtype=bool)
+    offender_young = (
+        flagged["offender_age"].lt(priority_age_limit).fillna(False).to_numpy(dtype=bool)
+    )
+    knife = flagged["knife"].fillna(False).to_numpy(dtype=bool)
     return pd.DataFrame(
-        {"month": all_months, "series": series, "count": counts.to_numpy(dtype="int64")}
+        {
+            "serious_violence": sv,
+            "victim_young": sv & victim_young,
+            "offender_young": sv & offender_young,
+            "knife": sv & knife,
+        },
+        index=flagged.index,
+    )
+
+
+def is_proxy(crime_type: pd.Series) -> np.ndarray:
+    """Street-level crimes counted in the serious violence proxy (:data:`PROXY_TYPES`)."""
+    return crime_type.isin(PROXY_TYPES).to_numpy(dtype=bool)
+
+
+def count_by_month(months: pd.Series, all_months) -> np.ndarray:
+    """Crimes per month of ``all_months`` (``YYYY-MM``), zeros included.
+
+    ``months`` holds the month of each crime counted; crimes in no month of
+    ``all_months`` (or with no month) are not counted.
+    """
+    return months.value_counts().reindex(list(all_months), fill_value=0).to_numpy(dtype="int64")
+
+
+def _series_frame(months: pd.Series, series: str, all_months: list[str]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {"month": all_months, "series": series, "count": count_by_month(months, all_months)}
     )
 
 
@@ -36,38 +101,22 @@ def record_series(flagged: pd.DataFrame, start, end, priority_age_limit: int) ->
     """Monthly series from flagged record-level crimes (:func:`snalib.definition.flags.flag_crimes`)."""
     months = month_labels(flagged["offence_date"])
     all_months = months_between(start, end)
-    sv = flagged["serious_violence"].to_numpy(dtype=bool)
-    knife = flagged["knife"].fillna(False).to_numpy(dtype=bool)
-    victim_young = flagged["victim_age"].lt(priority_age_limit).fillna(False).to_numpy(dtype=bool)
-    offender_young = (
-        flagged["offender_age"].lt(priority_age_limit).fillna(False).to_numpy(dtype=bool)
-    )
+    flags = record_series_flags(flagged, priority_age_limit)
     parts = [
-        _count_by_month(months, "All recorded crime", all_months),
-        _count_by_month(
+        _series_frame(months, "All recorded crime", all_months),
+        _series_frame(
             months[flagged["in_offence_codes"].to_numpy(dtype=bool)],
             "Definition offence codes (all ages, any place)",
             all_months,
         ),
-        _count_by_month(months[sv], "Serious violence", all_months),
-        _count_by_month(
-            months[sv & victim_young],
-            f"Serious violence: victim under {priority_age_limit}",
-            all_months,
-        ),
-        _count_by_month(
-            months[sv & offender_young],
-            f"Serious violence: offender under {priority_age_limit}",
-            all_months,
-        ),
-        _count_by_month(
-            months[sv & knife], "Serious violence: knife or sharp instrument", all_months
-        ),
     ]
+    for series in record_main_series(priority_age_limit):
+        parts.append(_series_frame(months[flags[series.key].to_numpy()], series.label, all_months))
+    sv = flags["serious_violence"].to_numpy()
     groups = flagged.loc[sv, "definition_group"].dropna().unique()
     for group in sorted(groups):
         mask = sv & (flagged["definition_group"] == group).fillna(False).to_numpy(dtype=bool)
-        parts.append(_count_by_month(months[mask], f"Serious violence: {group}", all_months))
+        parts.append(_series_frame(months[mask], f"Serious violence: {group}", all_months))
     return pd.concat(parts, ignore_index=True)
 
 
@@ -76,15 +125,14 @@ def public_series(street: pd.DataFrame, start, end) -> pd.DataFrame:
     all_months = months_between(start, end)
     months = street["month"].astype("string")
     parts = [
-        _count_by_month(
+        _series_frame(
             months, "All street-level crime (excluding anti-social behaviour)", all_months
         )
     ]
-    proxy = street["crime_type"].isin(PROXY_TYPES).to_numpy(dtype=bool)
-    parts.append(_count_by_month(months[proxy], PROXY_SERIES, all_months))
+    parts.append(_series_frame(months[is_proxy(street["crime_type"])], PROXY_SERIES, all_months))
     for crime_type in (*PROXY_TYPES, *CONTEXT_TYPES):
         mask = (street["crime_type"] == crime_type).fillna(False).to_numpy(dtype=bool)
-        parts.append(_count_by_month(months[mask], crime_type, all_months))
+        parts.append(_series_frame(months[mask], crime_type, all_months))
     return pd.concat(parts, ignore_index=True)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from snalib.chapters.monitoring.xmr import PERIOD_WORDS, PERIODS
+from snalib.chapters.monitoring.periods import PERIOD_WORDS, PERIODS
 from snalib.errors import InputError
 from snalib.params import Params
 from snalib.pipeline.build import build, resolve_run_dir

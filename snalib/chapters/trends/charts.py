@@ -1,4 +1,4 @@
-"""Charts of the trend chapter and the monitoring report.
+"""Charts of the trend chapter (the XmR chart is in :mod:`snalib.chapters.monitoring.charts`).
 
 Every chart uses the project style (:func:`snalib.publish.style.use_style`), puts its finding in
 the title (:func:`snalib.publish.style.finish`) and never relies on colour alone: lines differ in
@@ -17,6 +17,7 @@ import matplotlib.dates as mdates  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+import seaborn as sns  # noqa: E402
 
 from snalib.publish.style import GRID, PALETTE, finish, use_style  # noqa: E402
 
@@ -67,7 +68,8 @@ def _date_axis(ax) -> None:
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
 
 
-def _thousands(ax, axis: str = "y") -> None:
+def format_thousands(ax, axis: str = "y") -> None:
+    """Tick labels of ``axis`` with thousands separators (1,200 not 1200)."""
     fmt = matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}")
     (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(fmt)
 
@@ -90,7 +92,7 @@ def monthly_chart(monthly: pd.DataFrame, labels: list[str], periods, title: str)
             ax.plot(x, roll, color=PALETTE[2], lw=2.5, ls="--", label="12-month average")
         ax.set_title(label, fontsize=11, loc="left", fontweight="bold")
         ax.set_ylim(bottom=0)
-        _thousands(ax)
+        format_thousands(ax)
         _date_axis(ax)
     for ax in list(axes.flat)[n:]:
         ax.set_visible(False)
@@ -132,7 +134,7 @@ def its_chart(fit, months, periods, title: str, *, threshold: int | None = None)
             )
     ax.set_ylabel("Crimes per month")
     ax.set_ylim(bottom=0)
-    _thousands(ax)
+    format_thousands(ax)
     _date_axis(ax)
     ax.legend(loc="lower left", ncol=2)
     finish(fig, title)
@@ -202,7 +204,7 @@ def stl_chart(decompositions: dict[str, pd.DataFrame], title: str, *, threshold=
         row[2].axhline(0, color="#505A5F", lw=0.8)
         for ax in row:
             _date_axis(ax)
-            _thousands(ax)
+            format_thousands(ax)
     for ax, name in zip(
         axes[0], ["Observed and trend", "Seasonal component", "Remainder"], strict=True
     ):
@@ -234,8 +236,6 @@ def month_profile_chart(profile: pd.DataFrame, title: str):
 
 def day_hour_heatmap(table: pd.DataFrame, title: str):
     """Crimes by day of week (rows) and hour (columns); suppressed cells hatched, not coloured."""
-    import seaborn as sns
-
     use_style()
     days = list(dict.fromkeys(table["day"]))
     values = pd.to_numeric(table["count"], errors="coerce")
@@ -343,7 +343,7 @@ def backtest_chart(fc, title: str, *, months_before: int = 24, threshold=None):
     ax.axvline(_dates([fc.backtest.predictions["month"].iloc[0]])[0], color="#505A5F", lw=1)
     ax.set_ylabel("Crimes per month")
     ax.set_ylim(bottom=0)
-    _thousands(ax)
+    format_thousands(ax)
     _date_axis(ax)
     ax.legend(loc="lower left", fontsize=9)
     finish(fig, title)
@@ -376,38 +376,8 @@ def forecast_chart(fc, title: str, *, months_before: int = 36, threshold=None):
     )
     ax.set_ylabel("Crimes per month")
     ax.set_ylim(bottom=0)
-    _thousands(ax)
+    format_thousands(ax)
     _date_axis(ax)
     ax.legend(loc="lower left", ncol=2, fontsize=9)
-    finish(fig, title)
-    return fig
-
-
-def xmr_chart(chart: pd.DataFrame, title: str, *, ylabel: str = "Crimes", threshold=None):
-    """An XmR chart: values, mean, process limits; special cause points marked by shape."""
-    use_style()
-    fig, ax = plt.subplots(figsize=(11, 4.6))
-    x = np.arange(len(chart))
-    shown = visible(chart["value"], threshold)
-    ax.plot(x, shown, color=PALETTE[4], lw=1, marker="o", ms=3.5, label="Value")
-    ax.plot(x, chart["mean"], color=PALETTE[0], lw=1.5, label="Mean")
-    ax.plot(x, chart["upper_limit"], color=PALETTE[0], lw=1.2, ls="--", label="Process limits")
-    ax.plot(x, chart["lower_limit"], color=PALETTE[0], lw=1.2, ls="--")
-    base = np.flatnonzero(chart["baseline"].to_numpy())
-    if len(base) < len(chart):
-        ax.axvspan(base.min() - 0.5, base.max() + 0.5, color=SHADE, zorder=0, label="Baseline")
-    for direction, marker, colour, name in (
-        ("high", "^", PALETTE[3], "Special cause: high"),
-        ("low", "v", PALETTE[1], "Special cause: low"),
-    ):
-        sel = (chart["direction"] == direction).to_numpy()
-        if sel.any():
-            ax.plot(x[sel], shown[sel], ls="none", marker=marker, ms=9, color=colour, label=name)
-    step = max(1, len(chart) // 12)
-    ax.set_xticks(x[::step], chart["label"].iloc[::step], rotation=45, ha="right")
-    ax.set_ylabel(ylabel)
-    ax.set_ylim(bottom=0)
-    _thousands(ax)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.3), ncol=3, fontsize=9)
     finish(fig, title)
     return fig

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from snalib.chapters.trends.data import TrendData
+from snalib.chapters.trends.data import TrendData, is_full_month
 from snalib.chapters.trends.design import MONTH_NAMES, exposure
 from snalib.periods import FinancialYear
 from snalib.publish.disclosure import protect
@@ -60,6 +60,19 @@ def monthly_counts(data: TrendData) -> pd.DataFrame:
     return out
 
 
+def complete_weeks(start, end) -> pd.DatetimeIndex:
+    """The Mondays of the weeks (Monday to Sunday) wholly inside ``[start, end]``."""
+    start, end = pd.Timestamp(start), pd.Timestamp(end)
+    first = start + pd.Timedelta(days=(7 - start.weekday()) % 7)
+    last_sunday = end - pd.Timedelta(days=(end.weekday() + 1) % 7)
+    return pd.date_range(first, last_sunday - pd.Timedelta(days=6), freq="7D")
+
+
+def week_commencing(dates: pd.Series) -> pd.Series:
+    """The Monday (at midnight) of the week of each date."""
+    return (dates - pd.to_timedelta(dates.dt.day_of_week, unit="D")).dt.normalize()
+
+
 def weekly_counts(data: TrendData) -> pd.DataFrame:
     """``tables/trend_weekly.csv``: complete weeks (Monday to Sunday) of the main series.
 
@@ -68,16 +81,12 @@ def weekly_counts(data: TrendData) -> pd.DataFrame:
     """
     if not data.has_days:
         return pd.DataFrame(columns=["week_start", "series", "count"])
-    start = pd.Timestamp(data.window_start)
-    end = pd.Timestamp(data.window_end)
-    first = start + pd.Timedelta(days=(7 - start.weekday()) % 7)
-    last = end - pd.Timedelta(days=(end.weekday() + 1) % 7)  # the last Sunday
-    weeks = pd.date_range(first, last - pd.Timedelta(days=6), freq="7D")
-    week_of = data.events["date"] - pd.to_timedelta(data.events["date"].dt.day_of_week, unit="D")
+    weeks = complete_weeks(data.window_start, data.window_end)
+    week_of = week_commencing(data.events["date"])
     frames = []
     for s in data.main:
         mask = data.series_mask(s.key)
-        counts = week_of[mask].dt.normalize().value_counts().reindex(weeks, fill_value=0)
+        counts = week_of[mask].value_counts().reindex(weeks, fill_value=0)
         frames.append(
             pd.DataFrame(
                 {
@@ -105,7 +114,7 @@ def comparison_years(data: TrendData) -> tuple[tuple, tuple] | None:
             (prev.label, prev.start, prev.end),
             (fy.label, fy.start, fy.end),
         )
-    full = data.months[data.months["days"] == _days_in(data.months)]
+    full = data.months[is_full_month(data.months)]
     if len(full) < 24:
         return None
     cur = full.iloc[-12:]
@@ -116,10 +125,6 @@ def comparison_years(data: TrendData) -> tuple[tuple, tuple] | None:
         return (f"{a:%b %Y} to {b:%b %Y}", a.date(), b.date())
 
     return span(before), span(cur)
-
-
-def _days_in(months: pd.DataFrame) -> np.ndarray:
-    return np.asarray(pd.PeriodIndex(months["month"], freq="M").days_in_month)
 
 
 def year_on_year(data: TrendData) -> pd.DataFrame:
@@ -232,7 +237,7 @@ def month_profile(data: TrendData) -> pd.DataFrame:
     not distort the pattern. Empty with fewer than 24 full months.
     """
     months = data.months
-    full = (months["days"].to_numpy() == _days_in(months)).copy()
+    full = is_full_month(months)
     if full.sum() < 24:
         return pd.DataFrame()
     touched = np.zeros(len(months), dtype=bool)

@@ -10,6 +10,9 @@ Two data modes (``docs/sources.md``):
   serious violence proxy (violence and sexual offences + robbery). There are no days, hours,
   ages or knife flags, so weekly counts, the day-by-hour table and the age and knife
   series cannot be made: :attr:`TrendData.limits` says so in words.
+
+The main series and the crimes each counts are those of :mod:`snalib.definition.series`
+(the source of ``tables/monthly_series.csv``), counted by month with the same function.
 """
 
 from __future__ import annotations
@@ -21,18 +24,17 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from snalib.definition.series import PROXY_SERIES, PROXY_TYPES
+from snalib.definition.series import (
+    PUBLIC_MAIN_SERIES,
+    MainSeries,
+    count_by_month,
+    is_proxy,
+    record_main_series,
+    record_series_flags,
+)
 from snalib.periods import FinancialYear
 
 UNKNOWN_DISTRICT = "Unknown or outside the force area"
-
-
-@dataclass(frozen=True)
-class MainSeries:
-    """A headline series: ``key`` is its boolean column in :attr:`TrendData.events`."""
-
-    key: str
-    label: str
 
 
 def month_frame(start: date, end: date) -> pd.DataFrame:
@@ -52,6 +54,16 @@ def month_frame(start: date, end: date) -> pd.DataFrame:
     centre = pd.Timestamp(start) + (pd.Timestamp(end) - pd.Timestamp(start)) / 2
     frame["years"] = (frame["mid"] - centre).dt.total_seconds() / (365.25 * 86400)
     return frame
+
+
+def days_in_month(months: pd.DataFrame) -> np.ndarray:
+    """Days of each calendar month of a :func:`month_frame` (inside the window or not)."""
+    return np.asarray(pd.PeriodIndex(months["month"], freq="M").days_in_month)
+
+
+def is_full_month(months: pd.DataFrame) -> np.ndarray:
+    """Months of a :func:`month_frame` with every day inside the window."""
+    return months["days"].to_numpy() == days_in_month(months)
 
 
 @dataclass
@@ -107,8 +119,7 @@ class TrendData:
     @property
     def full_months(self) -> int:
         """Months of the window with every day inside it."""
-        in_month = pd.PeriodIndex(self.months["month"], freq="M").days_in_month
-        return int((self.months["days"].to_numpy() == np.asarray(in_month)).sum())
+        return int(is_full_month(self.months).sum())
 
     @property
     def population_years(self) -> list[int]:
@@ -120,8 +131,7 @@ class TrendData:
         months = self.events["month"]
         if mask is not None:
             months = months[np.asarray(mask, dtype=bool)]
-        counts = months.value_counts().reindex(self.months["month"], fill_value=0)
-        return counts.to_numpy(dtype=float)
+        return count_by_month(months, self.months["month"]).astype(float)
 
     def series_mask(self, key: str) -> np.ndarray:
         return self.events[key].fillna(False).to_numpy(dtype=bool)
@@ -184,14 +194,6 @@ class TrendData:
         by_year = pop.groupby("year")["population"].sum()
         years, _ = self.population_year_of_months()
         return by_year.reindex(years).fillna(0).to_numpy(dtype=float)
-
-    def population_by_district(self) -> pd.DataFrame:
-        """Residents per month (rows) and district code (columns)."""
-        table = self.population.groupby(["year", "district_code"])["population"].sum().unstack()
-        years, _ = self.population_year_of_months()
-        out = table.reindex(years).fillna(0)
-        out.index = self.months["month"].to_numpy()
-        return out
 
     # ------------------------------------------------------------------ limits
     @property
@@ -287,7 +289,10 @@ def trend_data_from_frames(
     window = params.analysis_window
     limit = params.definition.priority_age_limit
     if flagged is not None:
-        sv = flagged[flagged["serious_violence"].to_numpy(dtype=bool)]
+        main = record_main_series(limit)
+        flags = record_series_flags(flagged, limit)
+        in_scope = flags["serious_violence"].to_numpy()
+        sv = flagged[in_scope]
         dates = pd.to_datetime(sv["offence_date"])
         district, district_name = _district_of(sv["area_code"], areas)
         events = pd.DataFrame(
@@ -299,21 +304,13 @@ def trend_data_from_frames(
                 "district_code": district.to_numpy(),
                 "district_name": district_name.to_numpy(),
                 "group": sv["definition_group"].astype("string").fillna("Other").to_numpy(),
-                "serious_violence": True,
-                "victim_young": sv["victim_age"].lt(limit).fillna(False).to_numpy(dtype=bool),
-                "offender_young": sv["offender_age"].lt(limit).fillna(False).to_numpy(dtype=bool),
-                "knife": sv["knife"].fillna(False).to_numpy(dtype=bool),
             }
         )
-        main = [
-            MainSeries("serious_violence", "Serious violence"),
-            MainSeries("victim_young", f"Serious violence: victim under {limit}"),
-            MainSeries("offender_young", f"Serious violence: offender under {limit}"),
-            MainSeries("knife", "Serious violence: knife or sharp instrument"),
-        ]
+        for series in main:
+            events[series.key] = flags[series.key].to_numpy()[in_scope]
         mode = "record"
     elif street is not None:
-        proxy = street[street["crime_type"].isin(PROXY_TYPES).to_numpy(dtype=bool)]
+        proxy = street[is_proxy(street["crime_type"])]
         district, district_name = _district_of(proxy["area_code"], areas)
         events = pd.DataFrame(
             {
@@ -328,7 +325,7 @@ def trend_data_from_frames(
             }
         )
         events["date"] = pd.to_datetime(events["date"])
-        main = [MainSeries("proxy", PROXY_SERIES)]
+        main = list(PUBLIC_MAIN_SERIES)
         mode = "public"
     else:
         raise ValueError("trend data need crimes_flagged (record mode) or street_crimes (public)")

@@ -3,8 +3,9 @@
 Named periods rarely start on the first of a month, so each period enters a monthly model
 through its *exposure*: the share of the month's days inside the period (0 to 1). A step
 change with rate ratio ``RR`` multiplies a month's mean by ``1 - f + f RR`` (exact when
-the days of a month have the same rate otherwise); :func:`snalib.chapters.trends.its._glm` fits
-that by a fixed point on the offset, starting from the log-linear ``RR ** f``. A slope
+the days of a month have the same rate otherwise);
+:func:`snalib.chapters.trends.its.fit_step_glm` fits that by a fixed point on the offset,
+starting from the log-linear ``RR ** f``. A slope
 change is the mean, over the month's days inside the period, of the years since the
 period began: its rate ratio is the change of trend per year while the period lasts.
 """

@@ -36,11 +36,10 @@ import statsmodels.api as sm
 from scipy import stats
 
 from snalib.chapters.trends.design import exposure, slope_exposure
-from snalib.chapters.trends.its import MIN_EVENTS, _glm, overdispersion_test
+from snalib.chapters.trends.its import MIN_EVENTS, Z95, fit_step_glm, overdispersion_test
 
 #: The parallel trends check needs this many months before the period.
 MIN_PRE_MONTHS = 12
-Z95 = stats.norm.ppf(0.975)
 
 
 @dataclass
@@ -180,15 +179,17 @@ def _fit(y, x, offset):
     dispersion when above 1 and intervals use t.
     """
     steps = [c for c in ("exposure",) if c in x.columns]  # the local step acts on days
-    pois, _ = _glm(y, x, offset, sm.families.Poisson(), steps)
+    pois, _ = fit_step_glm(y, x, offset, sm.families.Poisson(), steps)
     test = overdispersion_test(y, pois.fittedvalues, int(pois.df_resid))
     if not test.overdispersed:
         return pois, "Poisson", 1.0, None
-    nb, _ = _glm(y, x, offset, sm.families.NegativeBinomial(alpha=max(test.alpha, 1e-4)), steps)
+    nb, _ = fit_step_glm(
+        y, x, offset, sm.families.NegativeBinomial(alpha=max(test.alpha, 1e-4)), steps
+    )
     if getattr(nb, "converged", True) and np.isfinite(nb.params).all():
         scale = max(1.0, float(nb.pearson_chi2 / nb.df_resid))
         return nb, "negative binomial", scale, float(nb.df_resid)
-    quasi, _ = _glm(y, x, offset, sm.families.Poisson(), steps, scale="X2")
+    quasi, _ = fit_step_glm(y, x, offset, sm.families.Poisson(), steps, scale="X2")
     return quasi, "quasi-Poisson (fallback)", 1.0, float(quasi.df_resid)
 
 

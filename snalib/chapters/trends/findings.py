@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from snalib.chapters.trends.design import FULL_MONTH_NAMES as MONTHS
+from snalib.chapters.trends.seasonal import seasonal_peaks, seasonal_strength
 from snalib.publish.tables import markdown_escape as esc
 
 
@@ -111,9 +112,7 @@ def yoy_findings(yoy: pd.DataFrame, headline: str) -> dict[str, str]:
 
 
 def yoy_breakdown_sentence(yoy: pd.DataFrame) -> str:
-    """Which crime type groups and districts changed significantly."""
-    if yoy.empty:
-        return "No year-on-year comparison is possible with fewer than 24 months."
+    """Which crime type groups and districts changed significantly (``yoy`` not empty)."""
     parts = []
     for breakdown in [b for b in dict.fromkeys(yoy["breakdown"]) if b != "Main series"]:
         sub = yoy[(yoy["breakdown"] == breakdown) & yoy["rate_ratio"].notna()]
@@ -318,8 +317,6 @@ def skipped_sentence(fits, periods) -> str:
 
 
 def stl_findings(decompositions: dict, headline: str) -> dict[str, str]:
-    from snalib.chapters.trends.seasonal import seasonal_peaks, seasonal_strength
-
     if not decompositions:
         return {"title": "", "alt": "", "sentence": ""}
     rows = []

@@ -47,6 +47,10 @@ import pandas as pd
 from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 from statsmodels.tsa.statespace.sarimax import SARIMAX
 
+from snalib.chapters.trends.data import is_full_month, month_frame
+from snalib.chapters.trends.design import interruption_effect
+from snalib.chapters.trends.its import fit_series
+
 HORIZON = 12
 #: 24 months to fit and 12 to test.
 MIN_MONTHS = 36
@@ -227,7 +231,7 @@ class SeriesForecast:
     history: pd.DataFrame  # month, observed
     backtest: Backtest | None = None
     forecast: pd.DataFrame | None = None
-    reason: str = ""
+    reason: str = ""  # why there is no forecast, to follow "No forecast of <series>: "
 
     @property
     def estimated(self) -> bool:
@@ -236,9 +240,7 @@ class SeriesForecast:
 
 def full_months(data) -> pd.DataFrame:
     """The window's full months (forecasts use whole months only)."""
-    m = data.months
-    days_in = np.asarray(pd.PeriodIndex(m["month"], freq="M").days_in_month)
-    return m[m["days"].to_numpy() == days_in]
+    return data.months[is_full_month(data.months)]
 
 
 def forecast_series(data, series=None) -> SeriesForecast:
@@ -247,10 +249,6 @@ def forecast_series(data, series=None) -> SeriesForecast:
     The period effects come from the trend model (:func:`snalib.chapters.trends.its.fit_series`)
     fitted to the training months for the backtest and to every month for the forecast.
     """
-    from snalib.chapters.trends.data import month_frame
-    from snalib.chapters.trends.design import interruption_effect
-    from snalib.chapters.trends.its import fit_series
-
     series = series or data.headline
     months = full_months(data)
     counts_all = data.monthly(data.series_mask(series.key))
@@ -260,12 +258,14 @@ def forecast_series(data, series=None) -> SeriesForecast:
     result = SeriesForecast(series.label, history)
     if len(y) < MIN_MONTHS:
         result.reason = (
-            f"not estimated: {len(y)} full months; a forecast tested on a held-out year needs "
+            f"it has {len(y)} full months, and a forecast tested on a held-out year needs "
             f"at least {MIN_MONTHS}"
         )
         return result
     if y.sum() < 20 or (y[-HORIZON:] == 0).all():
-        result.reason = "not estimated: too few events to forecast"
+        result.reason = (
+            "too few crimes to forecast (fewer than 20 in its full months, or none in the last 12)"
+        )
         return result
     train_months = months.iloc[:-HORIZON]
     test_months = months.iloc[-HORIZON:]

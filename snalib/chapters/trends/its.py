@@ -6,7 +6,7 @@ For each main series the monthly count ``y_m`` is modelled as
                  + sum_p log(1 - x_pm + x_pm * RR_p) + sum_p gamma_p * slope_pm
 
 (:mod:`snalib.chapters.trends.design`): ``x_pm`` is the share of month m's days in named period p,
-so a step acts on the period's days (fitted by :func:`_glm`).
+so a step acts on the period's days (fitted by :func:`fit_step_glm`).
 
 **Family, by test.** A Poisson GLM is fitted first and tested for overdispersion: the
 Cameron and Trivedi (1990) regression test of the NB2 variance ``mu + alpha mu^2``
@@ -50,6 +50,7 @@ import statsmodels.api as sm
 from scipy import stats
 from statsmodels.stats.diagnostic import acorr_ljungbox
 
+from snalib.chapters.trends.data import is_full_month
 from snalib.chapters.trends.design import Design, its_design
 
 #: Below this many events in the whole series no model is fitted.
@@ -237,7 +238,7 @@ def step_multiplier(exposure: np.ndarray, log_rr: float) -> np.ndarray:
     return np.log1p(exposure * np.expm1(log_rr))
 
 
-def _glm(y, x: pd.DataFrame, offset, family, steps: list[str], **fit_kwargs):
+def fit_step_glm(y, x: pd.DataFrame, offset, family, steps: list[str], **fit_kwargs):
     """A GLM whose step terms act on the *days* in each period, not on whole months.
 
     A step's column holds the share ``x`` of the month's days in the period (times the
@@ -317,7 +318,7 @@ def fit_its(
         return fit
     steps = design.columns_of("step")
     try:
-        pois, work = _glm(y, x, offset, sm.families.Poisson(), steps)
+        pois, work = fit_step_glm(y, x, offset, sm.families.Poisson(), steps)
         ok = _ok(pois)
     except (np.linalg.LinAlgError, ValueError) as exc:
         ok, pois, work = False, None, None
@@ -343,7 +344,7 @@ def fit_its(
         fit.alpha = alpha
         nb = None
         try:
-            nb, _ = _glm(y, x, offset, sm.families.NegativeBinomial(alpha=alpha), steps)
+            nb, _ = fit_step_glm(y, x, offset, sm.families.NegativeBinomial(alpha=alpha), steps)
             nb = nb if _ok(nb) else None
         except (np.linalg.LinAlgError, ValueError):
             nb = None
@@ -365,7 +366,7 @@ def fit_its(
                 "the negative binomial GLM did not converge: quasi-Poisson GLM used instead "
                 "(Poisson with the Pearson scale)"
             )
-            chosen, _ = _glm(y, x, offset, sm.families.Poisson(), steps, scale="X2")
+            chosen, _ = fit_step_glm(y, x, offset, sm.families.Poisson(), steps, scale="X2")
             fit.family = "quasi-Poisson"
             fit.use_t = True
             fit.model = (
@@ -463,7 +464,7 @@ def fit_series(data, series, months: pd.DataFrame | None = None) -> ItsFit:
     """
     frame = data.months if months is None else months
     keep = data.months["month"].isin(frame["month"]).to_numpy()
-    full = int((frame["days"].to_numpy() == _days_in_month(frame)).sum())
+    full = int(is_full_month(frame).sum())
     mask = data.series_mask(series.key)
     design = its_design(
         frame.reset_index(drop=True),
@@ -479,10 +480,6 @@ def fit_series(data, series, months: pd.DataFrame | None = None) -> ItsFit:
 def fit_main_series(data) -> list[ItsFit]:
     """The interrupted time series model of every main series of :class:`TrendData`."""
     return [fit_series(data, s) for s in data.main]
-
-
-def _days_in_month(frame: pd.DataFrame) -> np.ndarray:
-    return np.asarray(pd.PeriodIndex(frame["month"], freq="M").days_in_month)
 
 
 def effects_table(fits: list[ItsFit]) -> pd.DataFrame:

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 from statsmodels.tsa.seasonal import STL
 
+from snalib.chapters.trends.data import is_full_month
 from snalib.chapters.trends.design import MONTH_NAMES
 
 #: STL needs two full cycles.
@@ -75,9 +76,7 @@ def seasonal_peaks(decomposition: pd.DataFrame) -> tuple[str, str, float]:
 def stl_all(data) -> dict[str, pd.DataFrame]:
     """STL of every main series that can be decomposed (label → decomposition)."""
     out = {}
-    full = data.months["days"].to_numpy() == np.asarray(
-        pd.PeriodIndex(data.months["month"], freq="M").days_in_month
-    )
+    full = is_full_month(data.months)
     for s in data.main:
         counts = data.monthly(data.series_mask(s.key))
         # Partial months at the window's ends would look like drops: leave them out.
