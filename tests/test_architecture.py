@@ -28,12 +28,6 @@ ALLOWED_FUNCTION_IMPORTS: dict[tuple[str, str], str] = {
     ("snalib.cli", "snalib.pipeline.build"): "CLI start-up time",
     ("snalib.cli", "snalib.pipeline.reports"): "CLI start-up time",
     ("snalib.cli", "snalib.synth"): "CLI start-up time",
-    # Owned by the engineers editing snalib/chapters and snalib/definition in other
-    # branches when this test was written; the lead moves them to module level at merge.
-    ("snalib.chapters.trends.findings", "snalib.chapters.trends.seasonal"): "to move at merge",
-    ("snalib.chapters.trends.forecast", "snalib.chapters.trends.data"): "to move at merge",
-    ("snalib.chapters.trends.forecast", "snalib.chapters.trends.design"): "to move at merge",
-    ("snalib.chapters.trends.forecast", "snalib.chapters.trends.its"): "to move at merge",
 }
 
 

@@ -10,6 +10,8 @@ CSV and shows it with its title and alt text.
 
 from __future__ import annotations
 
+import textwrap
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -51,8 +53,7 @@ def use_style() -> None:
 
 
 def wrap_title(text: str, width: int = 70) -> str:
-    import textwrap
-
+    """A title wrapped to lines of at most ``width`` characters."""
     return "\n".join(textwrap.wrap(text, width))
 
 
