@@ -99,12 +99,13 @@ def test_rendered_sna_has_chapters_navigation_and_hidden_code(handwritten_run):
     assert '<html lang="en-GB">' in index
     assert 'href="definition.html"' in index and 'href="methods.html"' in index
     assert "Handwritten Force (test fixture)" in index
-    assert '<details class="code">' in definition  # code available, folded
+    assert '<details class="code-fold">' in definition  # code available, folded
     assert 'alt="Horizontal bar chart' in definition
     assert "Inclusion flow: from all recorded crimes" in definition
     methods = (handwritten_run / "sna" / "methods.html").read_text()
     assert "sha256" in methods and "priority_age_limit" in methods
-    assert (handwritten_run / "sna" / "notebooks" / "02-definition.html").is_file()
+    assert (handwritten_run / "notebooks" / "02-definition.html").is_file()
+    assert 'href="../notebooks/02-definition.html"' in definition
 
 
 def test_missing_hocr_code_column_exits_2_naming_file_and_column(handwritten):

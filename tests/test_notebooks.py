@@ -222,7 +222,7 @@ def test_success_measures_publish_no_count_below_the_threshold_in_tables_figures
     from bs4 import BeautifulSoup
 
     from snalib.chapters.measures.table import COUNT_COLUMNS, DERIVED_FROM
-    from snalib.render import render_report
+    from snalib.render import prepare_reports, render_report
 
     table = pd.read_csv(
         small_run / "tables" / "success_measures.csv", dtype=str, keep_default_na=False
@@ -251,6 +251,7 @@ def test_success_measures_publish_no_count_below_the_threshold_in_tables_figures
         counts = pd.to_numeric(data["count"], errors="coerce")
         assert not ((counts >= 1) & (counts < threshold)).any(), name
 
+    prepare_reports(small_run)
     render_report("sna", small_run, "builtin")
     render_report("annual-report", small_run, "builtin")
     for report in ("sna", "annual-report"):
