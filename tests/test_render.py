@@ -3,6 +3,7 @@ project), and what the CLI learns from a failed Quarto run."""
 
 from __future__ import annotations
 
+import html
 import json
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
+from snalib.publish.tables import markdown_escape
 from snalib.render import RenderError, choose_renderer
 from snalib.render.builtin import BuiltinRenderer, cell_options, find_cell
 from snalib.render.markdown import (
@@ -242,3 +244,14 @@ def test_renderer_choice_falls_back_to_builtin_without_quarto(monkeypatch):
     monkeypatch.setattr("snalib.render.quarto.shutil.which", lambda name: "/usr/bin/quarto")
     assert choose_renderer("auto") == "quarto"
     assert choose_renderer("builtin") == "builtin"
+
+
+@pytest.mark.parametrize(
+    "name",
+    ['St John\'s "Park" -- *North*', "<script>alert(1)</script>", "a_b [c](d) `e` $f$ ~g~ ^h^"],
+)
+def test_names_escaped_for_markdown_show_as_written_with_smart_typography_on(name):
+    md = markdown_parser()
+    html_text = md.renderInline(f"In {markdown_escape(name)} today.")
+    assert html.unescape(html_text) == f"In {name} today."
+    assert md.renderInline('It\'s "quoted" -- here') == "It’s “quoted” – here"

@@ -196,6 +196,12 @@ class PublishedFigure:
 
 
 def markdown_escape(text: object) -> str:
-    """Escape text from data for safe inclusion in Markdown prose (HTML and Markdown)."""
+    """Escape text from data for safe inclusion in Markdown prose (HTML and Markdown).
+
+    Markup characters become entities or backslash escapes, so the text shows as written
+    whichever Markdown reader renders it; quotes and double hyphens are escaped too, so that
+    smart typography (Pandoc's in Quarto, the built-in renderer's) leaves a name as it is.
+    """
     escaped = html.escape(str(text), quote=False)
-    return re.sub(r"([\\`*_\[\]{}#|!])", r"\\\1", escaped)
+    escaped = re.sub(r"([\\`*_\[\]{}#|!\"'~^$])", r"\\\1", escaped)
+    return re.sub(r"-(?=-)", r"\\-", escaped)  # "--" would become a dash

@@ -176,8 +176,9 @@ def _link_open_render(self, tokens: Sequence[Token], idx: int, options, env) -> 
 def markdown_parser() -> MarkdownIt:
     """The Markdown reader of the chapters (see the module docstring)."""
     md = (
-        MarkdownIt("commonmark", {"html": False, "typographer": False})
-        .enable(["table", "strikethrough"])
+        # Typographer: curly quotes and dashes, as Pandoc's smart extension gives Quarto.
+        MarkdownIt("commonmark", {"html": False, "typographer": True})
+        .enable(["table", "strikethrough", "replacements", "smartquotes"])
         .use(front_matter_plugin)
         .use(footnote_plugin)
         .use(container_plugin, name="div", validate=_div_validate, render=_div_render)
