@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+import shutil
 from collections import Counter
 from pathlib import Path
 
@@ -74,6 +75,14 @@ def test_excerpt_build_counts_equal_an_independent_count_of_the_excerpt_files(ex
         == 21
     )
     assert "public data only" in (excerpt_run / "sna" / "definition.html").read_text()
+
+
+@pytest.mark.shared
+def test_public_build_renders_with_the_renderer_recorded_and_no_warning(public_run):
+    manifest = json.loads((public_run / "manifest.json").read_text())
+    assert manifest["renderer"] == ("quarto" if shutil.which("quarto") else "builtin")
+    log = (public_run / "logs" / "build.log").read_text()
+    assert " WARNING " not in log, [line for line in log.splitlines() if " WARNING " in line]
 
 
 @pytest.mark.shared

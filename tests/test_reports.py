@@ -269,3 +269,13 @@ def test_a_quarto_failure_is_one_plain_line_with_the_chapter_and_the_log(
     assert "Quarto could not render the sna report, chapter definition.qmd:" in err
     assert "no-such-label" in err and "build.log" in err
     assert "Traceback" not in err and "internal error" not in err
+
+
+@pytest.mark.slow
+def test_full_demo_renders_with_no_warning(tmp_path, capsys):
+    """`sna demo` at full size, with Quarto when it is on PATH."""
+    stdout = _build(["demo", "--out", str(tmp_path / "demo")], capsys)
+    assert ("Rendered with Quarto." in stdout) == QUARTO
+    _check_pages(tmp_path / "demo")
+    log = (tmp_path / "demo" / "logs" / "build.log").read_text(encoding="utf-8")
+    assert " WARNING " not in log

@@ -76,6 +76,7 @@ def render_with_quarto(report: str, project: Path, out_dir: Path) -> list[str]:
     RenderError
         When Quarto fails: the message names the report, the chapter and Quarto's error.
     """
+    project, out_dir = project.resolve(), out_dir.resolve()
     proc = subprocess.run(
         ["quarto", "render", str(project), "--to", "html", "--output-dir", str(out_dir)],
         capture_output=True,
