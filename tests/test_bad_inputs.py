@@ -1,0 +1,213 @@
+"""The bad input corpus (tests/bad_inputs/): every case behaves as its expectation says.
+
+Each case runs the real CLI in-process on a private copy of its base inputs. It must exit as
+expected, never with a traceback, name what its expectation names, leave every input file as
+it was, and leave an earlier run untouched when it fails. See tests/bad_inputs/README.md.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import hashlib
+import io
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from snalib import synth
+from snalib.cli import main
+from snalib.inputs.load import load_inputs
+from snalib.params import load_params
+from tests.conftest import HANDWRITTEN, ROOT
+
+CORPUS = ROOT / "tests" / "bad_inputs"
+CASES = sorted(p for p in CORPUS.iterdir() if (p / "case.yaml").is_file())
+
+pytestmark = pytest.mark.xdist_group("bad_inputs")
+
+
+@pytest.fixture(scope="module")
+def demo_base(tmp_path_factory) -> Path:
+    """A tiny synthetic area with every one of the eleven sources."""
+    folder = tmp_path_factory.mktemp("demo-base") / "input"
+    synth.generate(folder, scale=0.01, n_lsoas=24)
+    return folder
+
+
+# --------------------------------------------------------------------------- editing inputs
+
+
+def _rows(path: Path) -> tuple[list[str], list[list[str]]]:
+    with open(path, newline="", encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    return rows[0], rows[1:]
+
+
+def _write_rows(path: Path, header: list[str], rows: list[list[str]]) -> None:
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(rows)
+
+
+def _transform(path: Path, how: str) -> None:
+    if how == "gzip":
+        path.write_bytes(gzip.compress(path.read_bytes(), mtime=0))
+    elif how == "latin-1":
+        path.write_bytes(path.read_text(encoding="utf-8").encode("latin-1"))
+    elif how == "bom":
+        path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    elif how == "crlf":
+        path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
+    elif how in ("xlsx", "parquet"):
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        buffer = io.BytesIO()
+        if how == "xlsx":
+            frame.to_excel(buffer, index=False)
+        else:
+            frame.to_parquet(buffer, index=False)
+        path.write_bytes(buffer.getvalue())
+    elif how == "nul":
+        lines = path.read_bytes().split(b"\n")
+        lines[2] = lines[2][:5] + b"\x00" + lines[2][5:]
+        path.write_bytes(b"\n".join(lines))
+    elif how == "empty":
+        path.write_bytes(b"")
+    elif how == "header-only":
+        path.write_bytes(path.read_bytes().split(b"\n")[0] + b"\n")
+    elif how == "folder":
+        path.unlink()
+        path.mkdir()
+    elif how == "delete":
+        path.unlink()
+    else:
+        raise ValueError(f"unknown transform {how}")
+
+
+def _edit(folder: Path, edit: dict) -> None:
+    path = folder / edit["file"]
+    if "row" in edit:
+        header, rows = _rows(path)
+        rows[edit["row"] - 1][header.index(edit["column"])] = str(edit["value"])
+        _write_rows(path, header, rows)
+    elif "append" in edit:
+        with open(path, "a", encoding="utf-8", newline="") as f:
+            f.write(edit["append"])
+    elif "replace" in edit:
+        old, new = edit["replace"]
+        text = path.read_text(encoding="utf-8")
+        assert old in text, f"{edit}: text not found"
+        path.write_text(text.replace(old, new, edit.get("count", -1)), encoding="utf-8")
+    elif "drop_column" in edit:
+        header, rows = _rows(path)
+        i = header.index(edit["drop_column"])
+        _write_rows(path, header[:i] + header[i + 1 :], [r[:i] + r[i + 1 :] for r in rows])
+    elif "rename_column" in edit:
+        old, new = edit["rename_column"]
+        header, rows = _rows(path)
+        header[header.index(old)] = new
+        _write_rows(path, header, rows)
+    elif "transform" in edit:
+        _transform(path, edit["transform"])
+    else:
+        raise ValueError(f"unknown edit {edit}")
+
+
+def _merge(base: dict, changes: dict) -> dict:
+    out = dict(base)
+    for key, value in changes.items():
+        if value is None:
+            out.pop(key, None)
+        elif isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _fingerprint(folder: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(folder)): (
+            hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else "folder"
+        )
+        for p in sorted(folder.rglob("*"))
+    }
+
+
+def _earlier_run(folder: Path) -> None:
+    """What an earlier successful build left: a manifest and a report page."""
+    (folder / "sna").mkdir(parents=True)
+    (folder / "sna" / "index.html").write_text("<!DOCTYPE html><title>earlier</title>")
+    (folder / "manifest.json").write_text(json.dumps({"sna": {"version": "earlier"}}))
+
+
+# --------------------------------------------------------------------------- the cases
+
+
+def _prepare(case_dir: Path, case: dict, tmp_path: Path, demo_base: Path) -> dict:
+    base = {"handwritten": HANDWRITTEN, "demo": demo_base}[case.get("base", "handwritten")]
+    inputs = tmp_path / "input"
+    shutil.copytree(base, inputs)
+    params_path = inputs / "params.yaml"
+    for target, source in (case.get("files") or {}).items():
+        shutil.copyfile(case_dir / source, inputs / target)
+    for edit in case.get("edit") or []:
+        _edit(inputs, edit)
+    if "params_text" in case:
+        params_path.write_text(case["params_text"], encoding="utf-8")
+    elif case.get("params"):
+        params = yaml.safe_load(params_path.read_text(encoding="utf-8"))
+        params_path.write_text(
+            yaml.safe_dump(_merge(params, case["params"]), sort_keys=False), encoding="utf-8"
+        )
+    out = {
+        None: tmp_path / "run",
+        "input": inputs,
+        "params": params_path,
+        "parent": tmp_path,
+    }.get(case.get("out"), tmp_path / str(case.get("out")))
+    command = case.get("command", "validate")
+    argv = [command, str(params_path)]
+    if command == "build":
+        argv += ["--out", str(out), "--renderer", "builtin", "--quiet"]
+        if case.get("out") is None:
+            _earlier_run(out)
+    return {"argv": argv, "inputs": inputs, "params": params_path, "out": out}
+
+
+@pytest.mark.parametrize("case_dir", CASES, ids=lambda p: p.name)
+def test_bad_input_behaves_as_expected(case_dir, tmp_path, demo_base, capsys):
+    case = yaml.safe_load((case_dir / "case.yaml").read_text(encoding="utf-8"))
+    expect = case["expect"]
+    setup = _prepare(case_dir, case, tmp_path, demo_base)
+    inputs_before = _fingerprint(setup["inputs"])
+    run_before = _fingerprint(setup["out"]) if Path(setup["out"]).is_dir() else None
+
+    code = main(setup["argv"])
+    captured = capsys.readouterr()
+
+    assert "Traceback" not in captured.err + captured.out
+    assert code == expect["exit"], f"{case['description']}\n{captured.err}"
+    for needle in expect.get("message") or []:
+        assert needle in captured.err, f"'{needle}' not in the message:\n{captured.err}"
+    if code != 0:
+        assert _fingerprint(setup["inputs"]) == inputs_before, "an input was changed"
+        if run_before is not None:
+            assert _fingerprint(setup["out"]) == run_before, "the earlier run was changed"
+    for source, counts in (expect.get("counts") or {}).items():
+        summary = load_inputs(load_params(setup["params"])).results[source].summary()
+        for key, value in counts.items():
+            assert summary[key] == value, (source, key, summary)
+
+
+def test_the_corpus_has_every_case_readable_and_described():
+    assert len(CASES) >= 1
+    for case_dir in CASES:
+        case = yaml.safe_load((case_dir / "case.yaml").read_text(encoding="utf-8"))
+        assert case.get("description"), case_dir.name
+        assert case["expect"]["exit"] in (0, 2), case_dir.name
