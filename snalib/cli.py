@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 import tempfile
+import threading
 import traceback
 from pathlib import Path
 
 from snalib import __version__
-from snalib.errors import InputError
+from snalib.errors import InputError, NotebookFailed, RenderError
 from snalib.paths import project_outputs
-from snalib.render.errors import RenderError
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT = 0, 1, 2
 
@@ -254,6 +255,22 @@ def _log_path(exc: BaseException) -> Path:
     return Path(path)
 
 
+def _first_line(exc: BaseException) -> str:
+    """The first line of an error that says something (never an empty reason)."""
+    line = next((line.strip() for line in str(exc).splitlines() if line.strip()), "")
+    return f"{type(exc).__name__}: {line}" if line else type(exc).__name__
+
+
+def _notebook_failure(exc: NotebookFailed) -> int:
+    where = f"{exc.kept}" if exc.kept else str(_log_path(exc).parent)
+    print(
+        f"sna: the build failed in {exc}.\nThe log and the failed notebook are kept in "
+        f"{where}; the previous run, if any, is unchanged.",
+        file=sys.stderr,
+    )
+    return EXIT_INTERNAL
+
+
 def _render_failure(exc: RenderError) -> int:
     print(f"sna: {exc}\nThe full log is in {_log_path(exc)}.", file=sys.stderr)
     return EXIT_INTERNAL
@@ -262,27 +279,43 @@ def _render_failure(exc: RenderError) -> int:
 def _internal_failure(exc: BaseException) -> int:
     path = _log_path(exc)
     print(
-        f"sna: internal error ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}).\n"
+        f"sna: internal error ({_first_line(exc)}).\n"
         f"The full log is in {path}. Please report it with the log.",
         file=sys.stderr,
     )
     return EXIT_INTERNAL
 
 
+def _terminated(signum, frame) -> None:
+    # SIGTERM (e.g. a scheduler stopping the job) ends a build like Ctrl-C: the previous run
+    # stays, the log of the unfinished build is kept, nothing else is left behind.
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _terminated)
     try:
         return COMMANDS[args.command](args)
     except InputError as exc:
         print(f"sna: {exc.render()}", file=sys.stderr)
         return EXIT_INPUT
-    except KeyboardInterrupt:
-        print("sna: interrupted", file=sys.stderr)
+    except KeyboardInterrupt as exc:
+        kept = getattr(exc, "sna_log", None)
+        note = f"; the log is kept in {kept}" if kept else ""
+        print(f"sna: interrupted: the previous run, if any, is unchanged{note}", file=sys.stderr)
         return 130
+    except NotebookFailed as exc:
+        return _notebook_failure(exc)
     except RenderError as exc:
         return _render_failure(exc)
     except Exception as exc:  # noqa: BLE001 - the CLI's last line of defence
         return _internal_failure(exc)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

@@ -64,3 +64,40 @@ class InputError(Exception):
 
 class ParamsError(InputError):
     """Bad parameters file."""
+
+
+class NotebookFailed(RuntimeError):
+    """A notebook of the build raised an error: which notebook, which cell, what error.
+
+    Attributes
+    ----------
+    notebook, cell, error
+        The notebook's file name, the cell's label (or its execution number) and the first
+        line of the error.
+    kept
+        Where the build's log and the failed notebook are kept, if anywhere.
+    """
+
+    def __init__(self, notebook: str, cell: str, error: str, kept: Path | None = None) -> None:
+        super().__init__(f"notebook {notebook}, cell {cell}: {error}")
+        self.notebook, self.cell, self.error, self.kept = notebook, cell, error, kept
+
+    @classmethod
+    def from_papermill(cls, exc, notebook: str, kept: Path | None) -> NotebookFailed:
+        """From papermill's ``PapermillExecutionError``."""
+        label = next(
+            (
+                line.split(":", 1)[1].strip()
+                for line in (exc.source or "").splitlines()
+                if line.startswith("#| label:")
+            ),
+            f"[{exc.exec_count}]",
+        )
+        detail = next((line for line in str(exc.evalue or "").splitlines() if line.strip()), "")
+        error = f"{exc.ename}: {detail.strip()}" if detail else str(exc.ename)
+        return cls(notebook, label, error, kept)
+
+
+class RenderError(RuntimeError):
+    """A report could not be rendered: Quarto failed, or a chapter embeds a cell that has
+    no output (an internal failure: exit 1 with the log)."""

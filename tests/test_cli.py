@@ -13,9 +13,6 @@ import pandas as pd
 import pytest
 
 from snalib.cli import main
-from snalib.paths import NOTEBOOK_DIR
-from snalib.pipeline import notebooks
-from snalib.pipeline.notebooks import NOTEBOOKS
 from tests.conftest import HANDWRITTEN
 
 pytestmark = pytest.mark.xdist_group("cli")
@@ -157,34 +154,6 @@ def test_help_describes_every_command():
         assert command in proc.stdout
     build_help = sna("build", "--help").stdout
     assert "PARAMS.yaml" in build_help and "--out" in build_help and "manifest.json" in build_help
-
-
-def test_internal_failure_exits_1_with_the_log_path(handwritten, monkeypatch, capsys, tmp_path):
-    broken = tmp_path / "notebooks"
-    broken.mkdir()
-    for stage in NOTEBOOKS:
-        nb = json.loads((NOTEBOOK_DIR / stage.notebook).read_text())
-        nb["cells"].append(
-            {
-                "cell_type": "code",
-                "metadata": {},
-                "outputs": [],
-                "execution_count": None,
-                "source": "raise RuntimeError('deliberate failure')",
-                "id": "boom",
-            }
-        )
-        (broken / stage.notebook).write_text(json.dumps(nb))
-    monkeypatch.setattr(notebooks, "NOTEBOOK_DIR", broken)
-    code = main(
-        ["build", str(handwritten / "params.yaml"), "--out", str(tmp_path / "run"), "--quiet"]
-    )
-    err = capsys.readouterr().err
-    assert code == 1
-    assert "build.log" in err and "internal error" in err
-    log = next(tmp_path.glob("run.building/logs/build.log"))
-    assert "deliberate failure" in log.read_text()
-    assert not (tmp_path / "run").exists()  # a failed build never replaces a run
 
 
 @pytest.mark.quarto

@@ -18,14 +18,20 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from papermill.exceptions import PapermillExecutionError
 from tqdm import tqdm
 
 from snalib.definition.flags import flag_crimes
-from snalib.errors import InputError
+from snalib.errors import InputError, NotebookFailed
 from snalib.inputs.load import Inputs, load_inputs
 from snalib.params import Params
 from snalib.pipeline.manifest import build_manifest, write_manifest
-from snalib.pipeline.notebooks import NOTEBOOKS, NotebookStage, execute_notebook
+from snalib.pipeline.notebooks import (
+    NOTEBOOKS,
+    NotebookStage,
+    execute_notebook,
+)
+from snalib.pipeline.rundir import check_run_dir, keep_evidence, start_staging, swap_into_place
 from snalib.render import choose_renderer, prepare_reports, render_report
 
 log = logging.getLogger("sna")
@@ -181,16 +187,15 @@ def build(
     BuildResult
         The run directory, the renderer used and the stage timings.
     """
-    run_dir = resolve_run_dir(params, out)
-    staging = run_dir.with_name(run_dir.name + ".building")
-    if staging.exists():
-        shutil.rmtree(staging)
-    staging.mkdir(parents=True)
+    paths = check_run_dir(resolve_run_dir(params, out), params)
+    run_dir = paths.run
+    staging = start_staging(paths)
     handler = _setup_log(staging / "logs" / "build.log")
     renderer_used = choose_renderer(renderer)
     stages: list[dict] = []
     steps = 5 + len(notebooks) + len(reports)
     bar = Progress(steps, enabled=progress)
+    running: NotebookStage | None = None
     try:
         log.info("sna build %s -> %s (renderer %s)", params.source_file, run_dir, renderer_used)
         with _stage(stages, bar, "validate inputs"):
@@ -216,8 +221,10 @@ def build(
         for stage in notebooks:
             if stage.after_manifest:
                 manifest("notebooks running", outputs=False)
+            running = stage
             with _stage(stages, bar, stage.label):
                 execute_notebook(stage, staging)
+            running = None
         with _stage(stages, bar, "prepare the reports"):
             prepare_reports(staging)
         for report in reports:
@@ -227,30 +234,29 @@ def build(
             manifest("complete", outputs=True)
         manifest("complete", outputs=True)  # records the manifest stage's own timing
     except InputError:
-        bar.close()
-        logging.getLogger().removeHandler(handler)
-        handler.close()
+        _close_log(bar, handler)
         shutil.rmtree(staging, ignore_errors=True)  # nothing was built; the message says why
         raise
-    except Exception as exc:
+    except BaseException as exc:  # a failure, or an interruption (Ctrl-C, SIGTERM)
         log.exception("build failed")
-        exc.sna_log = staging / "logs" / "build.log"  # type: ignore[attr-defined]
+        _close_log(bar, handler)
+        notebook = running.notebook if running else None
+        kept = keep_evidence(
+            paths,
+            notebook=notebook,
+            reason="interrupted" if isinstance(exc, KeyboardInterrupt) else "the build failed",
+        )
+        if kept is not None:
+            exc.sna_log = kept / "logs" / "build.log"  # type: ignore[attr-defined]
+        if isinstance(exc, PapermillExecutionError) and notebook:
+            raise NotebookFailed.from_papermill(exc, notebook, kept) from exc
         raise
-    finally:
-        bar.close()
-        logging.getLogger().removeHandler(handler)
-        handler.close()
-    _swap_into_place(staging, run_dir)
+    _close_log(bar, handler)
+    swap_into_place(paths)
     return BuildResult(run_dir=run_dir, renderer=renderer_used, stages=stages, inputs=inputs)
 
 
-def _swap_into_place(staging: Path, run_dir: Path) -> None:
-    """Replace ``run_dir`` by ``staging`` (each rename is atomic on one filesystem)."""
-    old = run_dir.with_name(run_dir.name + ".previous")
-    if old.exists():
-        shutil.rmtree(old)
-    if run_dir.exists():
-        run_dir.rename(old)
-    staging.rename(run_dir)
-    if old.exists():
-        shutil.rmtree(old)
+def _close_log(bar: Progress, handler: logging.Handler) -> None:
+    bar.close()
+    logging.getLogger().removeHandler(handler)
+    handler.close()

@@ -11,9 +11,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from snalib.errors import InputError
+from snalib.errors import InputError, RenderError
 from snalib.render.builtin import BuiltinRenderer
-from snalib.render.errors import RenderError
 from snalib.render.notebook_pages import write_notebook_pages
 from snalib.render.project import prepare_project, write_report_notebooks
 from snalib.render.quarto import quarto_available, render_with_quarto

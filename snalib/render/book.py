@@ -13,7 +13,7 @@ from pathlib import Path
 import yaml
 from markdown_it import MarkdownIt
 
-from snalib.render.errors import RenderError
+from snalib.errors import RenderError
 from snalib.render.markdown import Document, parse_document
 
 

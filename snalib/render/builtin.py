@@ -23,8 +23,8 @@ from markupsafe import Markup
 from nbconvert.filters import DataTypeFilter, strip_ansi
 
 from snalib import __version__
+from snalib.errors import RenderError
 from snalib.render.book import Book, Chapter, read_book
-from snalib.render.errors import RenderError
 from snalib.render.markdown import (
     Heading,
     HeadingNumbers,

@@ -27,9 +27,9 @@ from pathlib import Path
 import nbformat
 import yaml
 
+from snalib.errors import RenderError
 from snalib.paths import REPORTS_DIR
 from snalib.publish.tables import markdown_escape
-from snalib.render.errors import RenderError
 
 #: Which parameter titles each report project (default: the Annual Report's).
 REPORT_TITLE_KEYS = {"sna": "title", "annual-report": "annual_report_title"}

@@ -14,7 +14,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from snalib.render.errors import RenderError
+from snalib.errors import RenderError
 
 log = logging.getLogger("sna.render")
 

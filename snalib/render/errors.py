@@ -1,5 +1,0 @@
-"""Rendering failures."""
-
-
-class RenderError(RuntimeError):
-    """A report refers to something that is not there (an internal failure)."""
