@@ -7,6 +7,7 @@ column and rows, never a traceback); 1 an internal failure (the message gives th
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import signal
 import sys
@@ -169,9 +170,30 @@ def cmd_build(args) -> int:
     return EXIT_OK
 
 
+def _check_demo_folder(folder: Path) -> None:
+    """The synthetic data overwrite files of the same names: only into a new or empty folder,
+    or one that holds earlier demo data (its truth.json says so)."""
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise InputError(f"{folder} is a file, not a folder: choose a folder for the demo data")
+    if not folder.is_dir() or not any(folder.iterdir()):
+        return
+    truth = folder / "truth.json"
+    try:
+        earlier = "generator" in json.loads(truth.read_text(encoding="utf-8"))
+    except (OSError, ValueError, TypeError):
+        earlier = False
+    if not earlier:
+        raise InputError(
+            f"{folder} holds files that are not demo data written by sna (no truth.json), and "
+            "the demo data would overwrite files of the same names: choose a new or empty folder"
+        )
+
+
 def cmd_demo_data(args) -> int:
     from snalib import synth
 
+    _check_demo_folder(args.dir)
     demo = synth.generate(args.dir, seed=args.seed, scale=args.scale)
     print(f"Wrote the synthetic demo data to {args.dir}")
     print(f"Build it with: sna build {demo.params}")
@@ -185,6 +207,7 @@ def cmd_demo(args) -> int:
 
     out = (args.out or project_outputs() / "demo").resolve()
     data_dir = out.with_name(out.name + "-input")
+    _check_demo_folder(data_dir)
     if not args.quiet:
         print(f"Generating the synthetic demo data in {data_dir} ...", file=sys.stderr)
     demo = synth.generate(data_dir, seed=args.seed, scale=args.scale)

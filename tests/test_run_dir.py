@@ -241,3 +241,15 @@ def test_two_consecutive_builds_publish_identical_tables_and_figures(inputs, tmp
 def test_run_paths_name_the_folders_beside_the_run(tmp_path):
     paths = RunPaths(tmp_path / "run")
     assert [p.name for p in paths.all()] == ["run", "run.building", "run.previous", "run.failed"]
+
+
+def test_demo_data_never_overwrites_files_that_are_not_demo_data(tmp_path, capsys):
+    folder = tmp_path / "my data"
+    folder.mkdir()
+    (folder / "crimes.csv").write_text("my own extract")
+    code = main(["demo-data", str(folder), "--scale", "0.01"])
+    assert code == 2 and "not demo data written by sna" in capsys.readouterr().err
+    assert (folder / "crimes.csv").read_text() == "my own extract"
+    again = tmp_path / "demo"
+    assert main(["demo-data", str(again), "--scale", "0.01"]) == 0
+    assert main(["demo-data", str(again), "--scale", "0.01"]) == 0  # earlier demo data: fine
