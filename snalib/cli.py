@@ -17,7 +17,7 @@ import traceback
 from pathlib import Path
 
 from snalib import __version__
-from snalib.errors import InputError, NotebookFailed, RenderError
+from snalib.errors import DisclosureFailed, InputError, NotebookFailed, RenderError
 from snalib.paths import project_outputs
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT = 0, 1, 2
@@ -294,6 +294,16 @@ def _notebook_failure(exc: NotebookFailed) -> int:
     return EXIT_INTERNAL
 
 
+def _disclosure_failure(exc: DisclosureFailed) -> int:
+    where = f"{exc.kept}" if exc.kept else str(_log_path(exc).parent)
+    print(
+        f"sna: nothing was published: {exc}.\nEvery finding is in the log, kept in {where}; "
+        "the previous run, if any, is unchanged. Please report it with the log.",
+        file=sys.stderr,
+    )
+    return EXIT_INTERNAL
+
+
 def _render_failure(exc: RenderError) -> int:
     print(f"sna: {exc}\nThe full log is in {_log_path(exc)}.", file=sys.stderr)
     return EXIT_INTERNAL
@@ -334,6 +344,8 @@ def main(argv: list[str] | None = None) -> int:
         return _notebook_failure(exc)
     except RenderError as exc:
         return _render_failure(exc)
+    except DisclosureFailed as exc:
+        return _disclosure_failure(exc)
     except Exception as exc:  # noqa: BLE001 - the CLI's last line of defence
         return _internal_failure(exc)
     finally:
