@@ -12,6 +12,7 @@ import gzip
 import hashlib
 import io
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from snalib import synth
 from snalib.cli import main
 from snalib.inputs.load import load_inputs
 from snalib.params import load_params
+from snalib.publish.scan import scan_run
 from tests.conftest import HANDWRITTEN, ROOT
 
 CORPUS = ROOT / "tests" / "bad_inputs"
@@ -143,7 +145,9 @@ def _earlier_run(folder: Path) -> None:
     """What an earlier successful build left: a manifest and a report page."""
     (folder / "sna").mkdir(parents=True)
     (folder / "sna" / "index.html").write_text("<!DOCTYPE html><title>earlier</title>")
-    (folder / "manifest.json").write_text(json.dumps({"sna": {"version": "earlier"}}))
+    (folder / "manifest.json").write_text(
+        json.dumps({"sna_version": "earlier", "manifest_version": 1})
+    )
 
 
 # --------------------------------------------------------------------------- the cases
@@ -180,6 +184,19 @@ def _prepare(case_dir: Path, case: dict, tmp_path: Path, demo_base: Path) -> dic
     return {"argv": argv, "inputs": inputs, "params": params_path, "out": out}
 
 
+def _assert_published_clean(run_dir: Path) -> None:
+    """What the run publishes passes the disclosure scanner, and no CSV cell of it begins
+    with = + @ (or - followed by text): a spreadsheet would run it as a formula."""
+    assert scan_run(run_dir) == []
+    csvs = sorted((run_dir / "tables").glob("*.csv")) + sorted((run_dir / "figures").glob("*.csv"))
+    assert csvs
+    for path in csvs:
+        with open(path, newline="", encoding="utf-8") as f:
+            for row in csv.reader(f):
+                for cell in row:
+                    assert not re.match(r"[=+@\t\r]|-(?![\d.])", cell), (path.name, cell)
+
+
 @pytest.mark.parametrize("case_dir", CASES, ids=lambda p: p.name)
 def test_bad_input_behaves_as_expected(case_dir, tmp_path, demo_base, capsys):
     case = yaml.safe_load((case_dir / "case.yaml").read_text(encoding="utf-8"))
@@ -199,6 +216,8 @@ def test_bad_input_behaves_as_expected(case_dir, tmp_path, demo_base, capsys):
         assert _fingerprint(setup["inputs"]) == inputs_before, "an input was changed"
         if run_before is not None:
             assert _fingerprint(setup["out"]) == run_before, "the earlier run was changed"
+    if expect.get("published") == "clean":
+        _assert_published_clean(Path(setup["out"]))
     for source, counts in (expect.get("counts") or {}).items():
         summary = load_inputs(load_params(setup["params"])).results[source].summary()
         for key, value in counts.items():

@@ -162,6 +162,9 @@ def test_small_counts_in_prose_are_found(text):
         "Knife crime was 10.3% of 6,823 crimes.",
         "The rate was 4.2 per 1,000 residents.",
         "0 homicides were recorded.",
+        "With 6 admissions, a fall of 50% would have been detected 4 times in 5.",
+        "The 95% interval of the rate ratio (20 crimes) includes 1; 80% power.",
+        "Serious violence (6 crimes) changed by +50.0%, up 50% on the previous year.",
     ],
 )
 def test_prose_that_discloses_nothing_is_not_flagged(text):

@@ -255,6 +255,20 @@ def test_a_series_with_too_few_events_is_reported_not_estimated():
     assert e["rate_ratio"].isna().all() and "fewer than 20 events" in e["note"].iloc[0]
 
 
+def test_a_period_wholly_without_events_gives_no_estimate_not_a_crash():
+    """Knife crime in a small area: no event in any month of the lockdown. The step's rate
+    ratio runs to 0, and the model says it was not estimated (it used to fail the build)."""
+    rng = np.random.default_rng(7)
+    mu = expected_monthly(base=1.0, effects=[(LOCKDOWN, 1e-9)])
+    y = rng.poisson(mu).astype(float)
+    months = month_frame(START, END)
+    inside = (months["month"] >= "2020-04") & (months["month"] <= "2020-05")
+    y[inside.to_numpy()] = 0
+    fit = fit_series(y, [LOCKDOWN])
+    assert not fit.estimated
+    assert "did not converge" in fit.reason and fit.fallbacks
+
+
 def _coverage(n_sims: int, effect: float, alpha: float, seed: int) -> tuple[float, float]:
     """Share of simulated series whose 95% CI covers ``effect``; share significant at 5%."""
     rng = np.random.default_rng(seed)

@@ -133,6 +133,18 @@ NOT_COUNT_WORDS = {
     "spend",
 }
 PERCENT_WORDS = {"pct", "percent", "percentage", "share"}
+NOT_SHARE_WORDS = {"change", "variance", "coverage", "mape", "power", "confidence", "ci"}
+#: A percentage that is a change, a confidence level or a power, not a share of a count.
+_BEFORE_NOT_SHARE = re.compile(
+    r"(?:fall|rise|drop|increase|decrease|reduction|change[ds]?|up|down|by|higher|lower|"
+    r"more|fewer|less|[+\u2212-])\s*(?:of\s*)?$",
+    re.IGNORECASE,
+)
+_AFTER_NOT_SHARE = re.compile(
+    r"^\s*(?:\w+\s+)?(?:CI\b|confidence|interval|limits?|power|prediction|significance|"
+    r"level|higher|lower|more|fewer|less|increase|decrease|rise|fall|up|down)",
+    re.IGNORECASE,
+)
 
 #: What a number in prose can count, for "3 knife crimes" or "2 young people".
 COUNT_NOUNS = (
@@ -249,7 +261,11 @@ def looks_like_count(name: str) -> bool:
 
 
 def looks_like_percent(name: str) -> bool:
+    """Whether a column holds shares (``engagement_pct``, ``share_of_planned``); a change
+    (``change_pct``) or a confidence level is not a share of a count."""
     words = _words(name)
+    if words & NOT_SHARE_WORDS:
+        return False
     return bool(words & PERCENT_WORDS) or "%" in str(name)
 
 
@@ -377,7 +393,13 @@ def prose_numbers(text: str, threshold: int) -> tuple[list[tuple[str, float]], l
         value = _number(m.group(1)) if m.group(1) else SPELLED[m.group(2).lower()]
         if value is not None:
             counts.append((m.group(0).strip(), value))
-    return counts, [m.group(1) for m in PERCENT.finditer(text)]
+    percents = [
+        m.group(1)
+        for m in PERCENT.finditer(text)
+        if not _BEFORE_NOT_SHARE.search(text[max(0, m.start() - 30) : m.start()])
+        and not _AFTER_NOT_SHARE.match(text[m.end() : m.end() + 40])
+    ]
+    return counts, percents
 
 
 def _percent_findings(
