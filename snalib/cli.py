@@ -149,11 +149,19 @@ def _report_built(result, requested: str) -> None:
 
 
 # Every cmd_* imports the stages it runs only when it runs: `sna --help` takes 0.06 s, not 1.9 s.
+def _load_params(path: Path):
+    """The validated params of a command, with every input path checked to exist."""
+    from snalib.params import check_input_paths, load_params
+
+    params = load_params(path)
+    check_input_paths(params)
+    return params
+
+
 def cmd_validate(args) -> int:
     from snalib.inputs.load import load_inputs
-    from snalib.params import load_params
 
-    params = load_params(args.params)
+    params = _load_params(args.params)
     inputs = load_inputs(params)
     _print_summary(inputs)
     print("Parameters and inputs are valid.")
@@ -161,10 +169,9 @@ def cmd_validate(args) -> int:
 
 
 def cmd_build(args) -> int:
-    from snalib.params import load_params
     from snalib.pipeline.build import build
 
-    params = load_params(args.params)
+    params = _load_params(args.params)
     result = build(params, out=args.out, renderer=args.renderer, progress=not args.quiet)
     _report_built(result, args.renderer)
     return EXIT_OK
@@ -249,10 +256,9 @@ def _report_parser(sub) -> None:
 
 
 def cmd_report(args) -> int:
-    from snalib.params import load_params
     from snalib.pipeline.reports import build_monitoring_report
 
-    params = load_params(args.params)
+    params = _load_params(args.params)
     result = build_monitoring_report(
         params, args.period, out=args.out, renderer=args.renderer, progress=not args.quiet
     )

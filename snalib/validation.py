@@ -17,7 +17,14 @@ from pydantic import BaseModel, ValidationError
 
 from snalib.errors import InputError
 
-__all__ = ["did_you_mean", "explain_error", "nested_model", "validate_mapping"]
+__all__ = [
+    "KEY_CUTOFF",
+    "KeyProblem",
+    "did_you_mean",
+    "explain_error",
+    "nested_model",
+    "validate_mapping",
+]
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
@@ -123,6 +130,75 @@ def _dotted(prefix: str, loc: tuple[str | int, ...]) -> str:
     return text
 
 
+#: How close an unknown key must be to a known one for "did you mean" (difflib's ratio): high,
+#: so that a misspelling gets a hint (``strat`` → ``start``, 0.8) and an unrelated word gets
+#: none (``colour`` is 0.62 from ``disclosure``).
+KEY_CUTOFF = 0.75
+
+
+class KeyProblem(ValueError):
+    """A problem that a model validator finds with one key (``report_year``,
+    ``analysis_window.end``): :func:`explain_error` names that key, not the whole mapping.
+
+    Parameters
+    ----------
+    key
+        The key's dotted path relative to the model that raised it.
+    message
+        What is wrong, in the analyst's words.
+    """
+
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(message)
+        self.key = key
+
+
+# pydantic's error types, in words that say what the value must be.
+_MUST_BE = {
+    "int_parsing": "must be a whole number",
+    "int_type": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "float_parsing": "must be a number",
+    "float_type": "must be a number",
+    "bool_parsing": "must be true or false",
+    "bool_type": "must be true or false",
+    "string_type": "must be text",
+    "date_parsing": "must be a date written YYYY-MM-DD",
+    "date_type": "must be a date written YYYY-MM-DD",
+    "date_from_datetime_parsing": "must be a date written YYYY-MM-DD",
+    "date_from_datetime_inexact": "must be a date written YYYY-MM-DD, without a time",
+    "dict_type": "must be a mapping of keys to values (indented key: value lines)",
+    "model_type": "must be a mapping of keys to values (indented key: value lines)",
+    "model_attributes_type": "must be a mapping of keys to values (indented key: value lines)",
+    "list_type": "must be a list, e.g. [a, b]",
+    "path_type": "must be a path",
+}
+
+
+def _num(value: Any) -> str:
+    """A bound as the analyst would write it: 1, not 1.0."""
+    return f"{value:g}" if isinstance(value, int | float) else str(value)
+
+
+def _must_be(err: dict[str, Any]) -> str:
+    ctx = err.get("ctx") or {}
+    kind = err["type"]
+    if kind in _MUST_BE:
+        return _MUST_BE[kind]
+    if kind == "greater_than_equal":
+        return f"must be {_num(ctx['ge'])} or more"
+    if kind == "less_than_equal":
+        return f"must be {_num(ctx['le'])} or less"
+    if kind == "greater_than":
+        return f"must be more than {_num(ctx['gt'])}"
+    if kind == "less_than":
+        return f"must be less than {_num(ctx['lt'])}"
+    if kind == "too_short":
+        return f"must have at least {ctx['min_length']} item(s)"
+    msg = err["msg"].removeprefix("Value error, ")
+    return msg.replace("Input should be", "must be")
+
+
 def explain_error(err: dict[str, Any], model: type[BaseModel], *, prefix: str = "") -> str:
     """One pydantic error (an item of ``ValidationError.errors()``) in the analyst's words.
 
@@ -139,27 +215,40 @@ def explain_error(err: dict[str, Any], model: type[BaseModel], *, prefix: str = 
     Returns
     -------
     str
-        ``unknown key 'x.y'; did you mean 'x.z'?``, ``missing required key 'x.y'`` or
-        ``'x.y': <what is wrong> (got <value>)``.
+        ``unknown key 'x.y'; did you mean 'x.z'?`` (only when a known key is close, see
+        :data:`KEY_CUTOFF`), ``missing required key 'x.y'`` or
+        ``'x.y': <what it must be> (got <value>)``. The key is always named: a problem a
+        model validator finds names the key it raised it for (:class:`KeyProblem`).
     """
     loc = tuple(p for p in err["loc"] if p not in _UNION_TAGS)
-    where = _dotted(prefix, loc) or "(top level)"
+    raised = (err.get("ctx") or {}).get("error")
+    if isinstance(raised, KeyProblem):
+        loc = (*loc, *raised.key.split("."))
+    where = _dotted(prefix, loc) or prefix or "the parameters"
     if err["type"] == "extra_forbidden":
         owner = _owner(model, loc)
         hint = ""
         if owner is not None:
             keys = [info.alias or name for name, info in owner.model_fields.items()]
-            close = difflib.get_close_matches(str(loc[-1]), keys, n=1)
+            close = difflib.get_close_matches(str(loc[-1]), keys, n=1, cutoff=KEY_CUTOFF)
             if close:
                 hint = f"; did you mean '{_dotted(prefix, (*loc[:-1], close[0]))}'?"
         return f"unknown key '{where}'{hint}"
     if err["type"] == "missing":
         return f"missing required key '{where}'"
-    msg = err["msg"].removeprefix("Value error, ")
     value = err.get("input")
     # A mapping or a list is the analyst's whole block: the key already says where it is.
-    shown = "" if isinstance(value, dict | list) else f" (got {value!r})"
-    return f"'{where}': {msg}{shown}"
+    if isinstance(value, dict | list):
+        shown = (
+            f", not a {'list' if isinstance(value, list) else 'mapping'}"
+            if err["type"] in _MUST_BE
+            else ""
+        )
+    elif isinstance(raised, KeyProblem):
+        shown = ""  # the message already quotes the values
+    else:
+        shown = f" (got {value!r})"
+    return f"'{where}': {_must_be(err)}{shown}"
 
 
 def validate_mapping(
@@ -198,8 +287,8 @@ def validate_mapping(
     Raises
     ------
     InputError
-        (of class ``error``) ``N problem(s) in <what>: <problem>; <problem>. See <see>.``,
-        each problem once, as :func:`explain_error` words it.
+        (of class ``error``) ``N problems in <what>: <problem>; <problem>. See <see>.``
+        ("1 problem in ..."), each problem once, as :func:`explain_error` words it.
     """
     try:
         return model.model_validate(data)
@@ -209,7 +298,9 @@ def validate_mapping(
             text = explain_error(err, model, prefix=prefix)
             if text not in problems:
                 problems.append(text)
+        end = "" if problems[-1].endswith("?") else "."
+        count = "1 problem" if len(problems) == 1 else f"{len(problems)} problems"
         raise error(
-            f"{len(problems)} problem(s) in {what}: " + "; ".join(problems) + f". See {see}.",
+            f"{count} in {what}: " + "; ".join(problems) + f"{end} See {see}.",
             file=file,
         ) from None
