@@ -160,10 +160,14 @@ def _load_params(path: Path):
 
 def cmd_validate(args) -> int:
     from snalib.inputs.load import load_inputs
+    from snalib.validation import check_coverage
 
     params = _load_params(args.params)
     inputs = load_inputs(params)
+    notes = check_coverage(params, inputs)
     _print_summary(inputs)
+    for note in notes:
+        print(f"  note [coverage]: {note}")
     print("Parameters and inputs are valid.")
     return EXIT_OK
 

@@ -311,7 +311,29 @@ class Params(StrictModel):
                     f"{label} {fy.label} ({fy.start} to {fy.end}) is not inside the analysis "
                     f"window {w.start} to {w.end}",
                 )
+        for i, period in enumerate(self.periods):
+            self._period_in_window(i, period)
         return self
+
+    def _period_in_window(self, i: int, period: NamedPeriod) -> None:
+        """A named period is modelled from the months of the window it covers, against the
+        months it does not: it needs both."""
+        w = self.analysis_window
+        until = f"to {period.end}" if period.end else "onwards"
+        if period.start > w.end or (period.end is not None and period.end < w.start):
+            raise KeyProblem(
+                ("periods", i),
+                f"period '{period.name}' ({period.start} {until}) lies outside the analysis "
+                f"window {w.start} to {w.end}: it has no month to model; remove it or widen "
+                "the window",
+            )
+        if period.start <= w.start and (period.end is None or period.end >= w.end):
+            raise KeyProblem(
+                ("periods", i),
+                f"period '{period.name}' ({period.start} {until}) covers the whole analysis "
+                f"window {w.start} to {w.end}: its effect cannot be told apart from the "
+                "level of the series; the window must include months outside it",
+            )
 
     @property
     def fy(self) -> FinancialYear:

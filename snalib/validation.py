@@ -1,24 +1,36 @@
-"""Validating a mapping from the params file against a pydantic model, in the analyst's words.
+"""Validating what the analyst gave: the params mappings, and whether the data cover the periods.
 
 The parameters (:mod:`snalib.params`) and the options of a force extract
 (:mod:`snalib.inputs.sources.force_extract`) are both YAML mappings validated by strict
 pydantic models. Both refuse an unknown key with a "did you mean" hint naming the key as the
 analyst wrote it, and list every problem in one message: that is done here, once.
+
+:func:`check_coverage` is the last step of ``sna validate`` and of the first stage of
+``sna build``: the report year, the previous year, the baseline and every named period must
+have records in the crimes source, which every chapter counts; optional sources that miss a
+period give notes, because their chapters say "not available" for it.
 """
 
 from __future__ import annotations
 
 import difflib
 import types
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
 
+import pandas as pd
 from pydantic import BaseModel, ValidationError
 
 from snalib.errors import InputError
+from snalib.periods import FinancialYear, period_financial_year
 
 __all__ = [
     "KEY_CUTOFF",
+    "Span",
+    "check_coverage",
+    "needed_spans",
     "KeyProblem",
     "did_you_mean",
     "explain_error",
@@ -143,14 +155,15 @@ class KeyProblem(ValueError):
     Parameters
     ----------
     key
-        The key's dotted path relative to the model that raised it.
+        The key's dotted path relative to the model that raised it, or its parts (a list
+        position as an int: ``("periods", 0)`` is ``periods (item 1)``).
     message
         What is wrong, in the analyst's words.
     """
 
-    def __init__(self, key: str, message: str) -> None:
+    def __init__(self, key: str | tuple[str | int, ...], message: str) -> None:
         super().__init__(message)
-        self.key = key
+        self.key = tuple(key.split(".")) if isinstance(key, str) else tuple(key)
 
 
 # pydantic's error types, in words that say what the value must be.
@@ -223,7 +236,7 @@ def explain_error(err: dict[str, Any], model: type[BaseModel], *, prefix: str = 
     loc = tuple(p for p in err["loc"] if p not in _UNION_TAGS)
     raised = (err.get("ctx") or {}).get("error")
     if isinstance(raised, KeyProblem):
-        loc = (*loc, *raised.key.split("."))
+        loc = (*loc, *raised.key)
     where = _dotted(prefix, loc) or prefix or "the parameters"
     if err["type"] == "extra_forbidden":
         owner = _owner(model, loc)
@@ -304,3 +317,226 @@ def validate_mapping(
             f"{count} in {what}: " + "; ".join(problems) + f"{end} See {see}.",
             file=file,
         ) from None
+
+
+# --------------------------------------------------------------------------- coverage
+
+
+@dataclass(frozen=True)
+class Span:
+    """A period the chapters report on, which the data must cover.
+
+    Attributes
+    ----------
+    what
+        The period in the analyst's words: "the baseline year 2018/19".
+    start, end
+        First and last day (inclusive), within the analysis window.
+    fix
+        What to change in the params when the data do not cover it.
+    financial_year
+        Its financial year label, for sources counted by financial year ("" for a named
+        period).
+    """
+
+    what: str
+    start: date
+    end: date
+    fix: str
+    financial_year: str = ""
+
+
+def needed_spans(params) -> list[Span]:
+    """The periods every run reports on: the report year; the previous year, when the
+    analysis window includes it (the key facts and the success measures compare with it);
+    the baseline, when there is one; and each named period, for the part of it inside the
+    analysis window."""
+    w = params.analysis_window
+    fy = params.fy
+    spans = [
+        Span(
+            f"the report year {fy.label}",
+            fy.start,
+            fy.end,
+            "choose a report_year that the data cover",
+            fy.label,
+        )
+    ]
+    previous = fy.previous()
+    if previous.start >= w.start:
+        spans.append(
+            Span(
+                f"the previous year {previous.label}",
+                previous.start,
+                previous.end,
+                f"the analysis window includes it: start analysis_window at {fy.start} if the "
+                "data begin with the report year",
+                previous.label,
+            )
+        )
+    baseline = params.baseline_fy
+    if baseline is not None:
+        spans.append(
+            Span(
+                f"the baseline year {baseline.label}",
+                baseline.start,
+                baseline.end,
+                "choose a baseline that the data cover, or set baseline: null",
+                baseline.label,
+            )
+        )
+    for i, period in enumerate(params.periods):
+        start, end = max(period.start, w.start), min(period.end or w.end, w.end)
+        if start <= end:
+            spans.append(
+                Span(
+                    f"the period '{period.name}' ({start} to {end})",
+                    start,
+                    end,
+                    f"check periods (item {i + 1}) or the analysis window",
+                )
+            )
+    return spans
+
+
+def _has_records(result, span: Span) -> bool:
+    """Whether a crimes source has an included record dated in ``span``."""
+    if result.table == "street_crimes":
+        month = result.data["month"].astype("string")
+        inside = (month >= f"{span.start:%Y-%m}") & (month <= f"{span.end:%Y-%m}")
+    else:
+        dates = pd.to_datetime(result.data["offence_date"])
+        inside = (dates >= pd.Timestamp(span.start)) & (dates <= pd.Timestamp(span.end))
+    return bool(inside.fillna(False).any())
+
+
+def _date_range(result) -> str:
+    column = "month" if result.table == "street_crimes" else "offence_date"
+    values = result.data[column].dropna()
+    if values.empty:
+        return "It has no dated records in the analysis window."
+    first, last = values.min(), values.max()
+    if column == "offence_date":
+        first, last = f"{first:%Y-%m-%d}", f"{last:%Y-%m-%d}"
+    return f"Its records in the analysis window run from {first} to {last}."
+
+
+def _file_name(spec, result) -> str:
+    files = getattr(result, "files", None) or []
+    path = Path(spec.path)
+    return path.name if path.is_file() or not files else f"{path.name} ({len(files)} files)"
+
+
+def check_coverage(params, inputs) -> list[str]:
+    """The data cover every period the chapters report on; notes where an optional source
+    does not.
+
+    Parameters
+    ----------
+    params
+        The validated parameters (:class:`snalib.params.Params`).
+    inputs
+        The loaded inputs (:class:`snalib.inputs.load.Inputs`).
+
+    Returns
+    -------
+    list of str
+        Notes on optional sources and the population: a period an optional source has no
+        rows for is "not available" in its chapter (admissions), or counted as none
+        (homicides: the Homicide Index lists every homicide), or said in a sentence
+        (interventions, spend); a missing mid-year population is replaced by the nearest.
+
+    Raises
+    ------
+    InputError
+        When the crimes source (recorded or street-level) has no record in the report year,
+        the previous year, the baseline year or a named period: ``crimes.csv has no records
+        for the baseline year 2012/13``, naming every uncovered period, the data's own date
+        range and what to change.
+    """
+    spans = needed_spans(params)
+    results = inputs.results
+    crimes = results.get("crimes")
+    if crimes is not None:
+        missing = [span for span in spans if not _has_records(crimes, span)]
+        if missing:
+            name = _file_name(params.sources.crimes, crimes)
+            fixes = "; ".join(dict.fromkeys(f"{span.fix}" for span in missing))
+            raise InputError(
+                f"{name} has no records for "
+                + _and([span.what for span in missing])
+                + f". {_date_range(crimes)} Every chapter counts crimes in "
+                + ("this period" if len(missing) == 1 else "these periods")
+                + f": {fixes}.",
+                file=params.sources.crimes.path,
+                column="month" if crimes.table == "street_crimes" else "offence_date",
+            )
+    years = [span for span in spans if span.financial_year]
+    notes: list[str] = []
+    notes += _fy_notes(params, results, "admissions", "period", years, _ADMISSIONS)
+    notes += _fy_notes(params, results, "interventions", "period", years[:1], _PROGRAMME)
+    notes += _fy_notes(params, results, "spend", "financial_year", years[:1], _PROGRAMME)
+    notes += _homicide_notes(params, results, years)
+    notes += _population_notes(params, results, years)
+    return notes
+
+
+_ADMISSIONS = "the hospital admissions measure is 'not available' for it in the success measures"
+_PROGRAMME = "the programme chapter says so in a sentence"
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]
+
+
+def _fy_notes(params, results, name, column, years, outcome) -> list[str]:
+    result = results.get(name)
+    if result is None or column not in result.data.columns:
+        return []
+    have = set(period_financial_year(result.data[column]).dropna().astype(str))
+    gone = [span.what for span in years if span.financial_year not in have]
+    if not gone:
+        return []
+    file = Path(getattr(params.sources, name).path).name
+    return [f"{file} has no rows for {_and(gone).replace(' or ', ' nor ')}: {outcome}"]
+
+
+def _homicide_notes(params, results, years) -> list[str]:
+    result = results.get("homicides")
+    if result is None or "offence_date" not in result.data.columns:
+        return []
+    have = set(
+        FinancialYear.of(d.date()).label
+        for d in pd.to_datetime(result.data["offence_date"]).dropna()
+    )
+    gone = [span.what for span in years if span.financial_year not in have]
+    if not gone:
+        return []
+    file = Path(params.sources.homicides.path).name
+    return [
+        f"{file} has no homicide in {_and(gone).replace(' or ', ' nor ')}: counted as none, as "
+        "the Homicide Index lists every homicide; if the extract does not cover that year, "
+        "the count is wrong"
+    ]
+
+
+def _population_notes(params, results, years) -> list[str]:
+    result = results.get("population")
+    if result is None or "year" not in result.data.columns:
+        return []
+    have = sorted({int(y) for y in pd.to_numeric(result.data["year"], errors="coerce").dropna()})
+    if not have:
+        return []
+    file = Path(params.sources.population.path).name
+    notes = []
+    for span in years:
+        wanted = FinancialYear.parse(span.financial_year).population_year
+        if wanted in have:
+            continue
+        earlier = [y for y in have if y < wanted]
+        used = earlier[-1] if earlier else have[0]
+        notes.append(
+            f"{file} has no mid-{wanted} estimate: rates for {span.what} use mid-{used}, the "
+            "nearest year given"
+        )
+    return notes

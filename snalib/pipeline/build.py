@@ -33,6 +33,7 @@ from snalib.pipeline.notebooks import (
 )
 from snalib.pipeline.rundir import check_run_dir, keep_evidence, start_staging, swap_into_place
 from snalib.render import choose_renderer, prepare_reports, render_report
+from snalib.validation import check_coverage
 
 log = logging.getLogger("sna")
 
@@ -201,6 +202,9 @@ def build(
         with _stage(stages, bar, "validate inputs"):
             if inputs is None:
                 inputs = load_inputs(params)
+            # What `sna validate` checks, so that no notebook meets a period without data.
+            for note in check_coverage(params, inputs):
+                log.info("coverage: %s", note)
         with _stage(stages, bar, "write validated data"):
             write_data(inputs, params, staging)
         with _stage(stages, bar, "apply the definition"):
