@@ -662,3 +662,20 @@ def test_trend_data_counts_the_main_series_as_the_published_monthly_series_do():
         counts = published[published["series"] == s.label]["count"].tolist()
         assert counts == expected[s.label]
         assert data.monthly(data.series_mask(s.key)).tolist() == expected[s.label]
+
+
+def test_a_period_without_events_is_left_out_with_a_reason_and_the_rest_is_estimated():
+    # A sparse series (knife crime in a small area) with no event at all during the
+    # lockdown: its rate ratio runs to 0, which used to break the fit ("exog contains inf
+    # or nans", exit 1). The lockdown is left out, the easing is still estimated.
+    mu = expected_monthly(base=3.0, effects=[(LOCKDOWN, 1.0)])
+    y = np.random.default_rng(7).poisson(mu).astype(float)
+    months = month_frame(START, END)
+    touched = exposure(months, LOCKDOWN.start, LOCKDOWN.end) > 0
+    y[touched] = 0
+    fit = fit_series(y, [LOCKDOWN, EASING])
+    assert fit.estimated
+    skipped = {s.period: s.reason for s in fit.design.skipped}
+    assert "too few events in this series during the period" in skipped["Lockdown"]
+    assert "step_1" not in fit.params.index
+    assert np.isfinite(step(fit, "Easing")["rate_ratio"])
