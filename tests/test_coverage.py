@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
 from types import SimpleNamespace
 
 import pandas as pd
 import pytest
 import yaml
 
+from snalib.cli import main
 from snalib.errors import InputError
 from snalib.params import parse_params
 from snalib.validation import check_coverage, needed_spans
@@ -137,3 +139,17 @@ def test_a_missing_mid_year_population_names_the_year_used_instead():
         "population.csv has no mid-2021 estimate: rates for the report year 2021/22 use "
         "mid-2020, the nearest year given"
     )
+
+
+def test_sna_validate_prints_the_coverage_notes(tmp_path, capsys):
+    folder = tmp_path / "input"
+    shutil.copytree(HANDWRITTEN, folder)
+    population = folder / "population.csv"
+    lines = population.read_text().splitlines(keepends=True)
+    population.write_text("".join(line for line in lines if ",2021," not in line))
+    assert main(["validate", str(folder / "params.yaml")]) == 0
+    out = capsys.readouterr().out
+    assert (
+        "note [coverage]: population.csv has no mid-2021 estimate: rates for the report year "
+        "2021/22 use mid-2020, the nearest year given"
+    ) in out

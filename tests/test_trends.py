@@ -679,3 +679,13 @@ def test_a_period_without_events_is_left_out_with_a_reason_and_the_rest_is_estim
     assert "too few events in this series during the period" in skipped["Lockdown"]
     assert "step_1" not in fit.params.index
     assert np.isfinite(step(fit, "Easing")["rate_ratio"])
+
+
+def test_year_on_year_breakdown_without_crimes_to_break_down_says_so():
+    # No crime meets the definition: the year-on-year table has the main series only.
+    yoy = pd.DataFrame(
+        {"breakdown": ["Main series"], "series": ["Serious violence"], "rate_ratio": [np.nan],
+         "count_previous": [0], "count_current": [0], "lower95": [np.nan], "upper95": [np.nan]}
+    )  # fmt: skip
+    sentence = findings.yoy_breakdown_sentence(yoy)
+    assert sentence.startswith("No year-on-year change by crime type or district")
