@@ -30,6 +30,7 @@ __all__ = [
     "KEY_CUTOFF",
     "Span",
     "check_coverage",
+    "check_definition_coverage",
     "needed_spans",
     "KeyProblem",
     "did_you_mean",
@@ -540,3 +541,52 @@ def _population_notes(params, results, years) -> list[str]:
             "nearest year given"
         )
     return notes
+
+
+#: Why a crime is outside the definition, by the inclusion flow's step that left it out.
+_LEFT_OUT = {
+    "offence_code": "not in the definition's offence codes",
+    "not_sexual": "sexual offences",
+    "public_place": "not in a public place (or location not recorded)",
+    "not_domestic": "domestic",
+    "priority_age": "outside the priority age cohort",
+}
+
+
+def check_definition_coverage(params, flagged: pd.DataFrame, file: str | Path) -> None:
+    """Some crime of the report year meets the serious violence definition.
+
+    The chapters count, model and map serious violence in the report year; with none at
+    all there is no report to make, and the analyst should hear why (the flags of the
+    extract, or the definition's options) before any notebook runs.
+
+    Parameters
+    ----------
+    params
+        The validated parameters.
+    flagged
+        The crimes flagged by :func:`snalib.definition.flags.flag_crimes`.
+    file
+        The crimes file, named in the message.
+
+    Raises
+    ------
+    InputError
+        ``no crime in crimes.csv meets the serious violence definition in the report year
+        2021/22: of its 17 crimes that year, 17 domestic. ...``
+    """
+    fy = params.fy
+    dates = pd.to_datetime(flagged["offence_date"])
+    in_year = ((dates >= pd.Timestamp(fy.start)) & (dates <= pd.Timestamp(fy.end))).fillna(False)
+    year = flagged[in_year.to_numpy(dtype=bool)]
+    if len(year) == 0 or year["serious_violence"].fillna(False).astype(bool).any():
+        return  # no crime at all in the year is check_coverage's message
+    steps = year["exclusion_step"].astype("string").value_counts()
+    why = ", ".join(f"{n:,} {_LEFT_OUT.get(step, step)}" for step, n in steps.items())
+    raise InputError(
+        f"no crime in {Path(file).name} meets the serious violence definition in the report "
+        f"year {fy.label}: of its {len(year):,} crimes that year, {why}. Check the extract's "
+        "flags (public_place, domestic, victim_age, offender_age) and the definition options "
+        "in the params (docs/params.md, definition).",
+        file=file,
+    )

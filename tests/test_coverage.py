@@ -12,7 +12,7 @@ import yaml
 from snalib.cli import main
 from snalib.errors import InputError
 from snalib.params import parse_params
-from snalib.validation import check_coverage, needed_spans
+from snalib.validation import check_coverage, check_definition_coverage, needed_spans
 from tests.conftest import HANDWRITTEN
 
 
@@ -153,3 +153,23 @@ def test_sna_validate_prints_the_coverage_notes(tmp_path, capsys):
         "note [coverage]: population.csv has no mid-2021 estimate: rates for the report year "
         "2021/22 use mid-2020, the nearest year given"
     ) in out
+
+
+def test_no_crime_of_the_report_year_in_the_definition_stops_with_the_reasons():
+    flagged = pd.DataFrame(
+        {
+            "offence_date": pd.to_datetime(
+                ["2021-05-01", "2021-06-01", "2021-07-01", "2020-05-01"]
+            ),
+            "serious_violence": [False, False, False, True],
+            "exclusion_step": ["not_domestic", "not_domestic", "public_place", ""],
+        }
+    )
+    with pytest.raises(InputError) as err:
+        check_definition_coverage(_params(), flagged, HANDWRITTEN / "crimes.csv")
+    assert (
+        "no crime in crimes.csv meets the serious violence definition in the report year "
+        "2021/22: of its 3 crimes that year, 2 domestic, 1 not in a public place"
+    ) in str(err.value)
+    flagged.loc[0, "serious_violence"] = True
+    check_definition_coverage(_params(), flagged, HANDWRITTEN / "crimes.csv")  # one is enough

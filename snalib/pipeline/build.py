@@ -33,7 +33,7 @@ from snalib.pipeline.notebooks import (
 )
 from snalib.pipeline.rundir import check_run_dir, keep_evidence, start_staging, swap_into_place
 from snalib.render import choose_renderer, prepare_reports, render_report
-from snalib.validation import check_coverage
+from snalib.validation import check_coverage, check_definition_coverage
 
 log = logging.getLogger("sna")
 
@@ -143,6 +143,7 @@ def apply_definition(inputs: Inputs, params: Params, run_dir: Path) -> bool:
     if "crimes" not in inputs.results or inputs.results["crimes"].table != "crimes":
         return False
     flagged = flag_crimes(inputs.table("crimes"), params.definition)
+    check_definition_coverage(params, flagged, params.sources.crimes.path)
     flagged.to_parquet(run_dir / "data" / "crimes_flagged.parquet", index=False)
     return True
 
