@@ -316,8 +316,9 @@ class Params(StrictModel):
         return self
 
     def _period_in_window(self, i: int, period: NamedPeriod) -> None:
-        """A named period is modelled from the months of the window it covers, against the
-        months it does not: it needs both."""
+        """A named period is modelled from the months of the window it covers: it needs
+        some. (One that starts before the window has no months before it to compare with;
+        the trend models say so and leave it out.)"""
         w = self.analysis_window
         until = f"to {period.end}" if period.end else "onwards"
         if period.start > w.end or (period.end is not None and period.end < w.start):
@@ -326,13 +327,6 @@ class Params(StrictModel):
                 f"period '{period.name}' ({period.start} {until}) lies outside the analysis "
                 f"window {w.start} to {w.end}: it has no month to model; remove it or widen "
                 "the window",
-            )
-        if period.start <= w.start and (period.end is None or period.end >= w.end):
-            raise KeyProblem(
-                ("periods", i),
-                f"period '{period.name}' ({period.start} {until}) covers the whole analysis "
-                f"window {w.start} to {w.end}: its effect cannot be told apart from the "
-                "level of the series; the window must include months outside it",
             )
 
     @property
