@@ -12,6 +12,7 @@ Every key is documented in ``docs/params.md``; a test checks the document lists 
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal
@@ -21,13 +22,14 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     field_validator,
     model_validator,
 )
 
 from snalib.errors import ParamsError
 from snalib.periods import FinancialYear
-from snalib.validation import nested_model, validate_mapping
+from snalib.validation import KeyProblem, nested_model, validate_mapping
 
 PARAMS_VERSION = 1
 
@@ -42,6 +44,9 @@ SOURCE_FORMATS = (
 )
 
 
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+
 class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -51,7 +56,6 @@ class AreaParams(StrictModel):
 
     name: str = Field(description="Area name as it appears in the report title.")
     slug: str = Field(
-        pattern=r"^[a-z0-9][a-z0-9-]*$",
         description="Short lower-case name used in output folder names, e.g. 'leicestershire'.",
     )
     force_codes: list[str] = Field(
@@ -64,6 +68,16 @@ class AreaParams(StrictModel):
         description="Organisation publishing the report, e.g. 'Leicestershire Violence "
         "Reduction Network'.",
     )
+
+    @field_validator("slug")
+    @classmethod
+    def _slug(cls, value: str) -> str:
+        if not _SLUG.match(value):
+            raise ValueError(
+                "must be lower-case letters, digits and hyphens, starting with a letter or "
+                "digit, e.g. 'leicestershire'"
+            )
+        return value
 
 
 class SourceSpec(StrictModel):
@@ -90,6 +104,10 @@ class SourceSpec(StrictModel):
         # `crimes: data/crimes.csv` is shorthand for `crimes: {path: data/crimes.csv}`
         if isinstance(value, str | Path):
             return {"path": value}
+        if not isinstance(value, dict):
+            raise ValueError(
+                "must be a path, or a mapping with path (and optionally format and options)"
+            )
         return value
 
 
@@ -196,7 +214,9 @@ class NamedPeriod(StrictModel):
     @model_validator(mode="after")
     def _ordered(self) -> NamedPeriod:
         if self.end is not None and self.end < self.start:
-            raise ValueError(f"period '{self.name}': end {self.end} is before start {self.start}")
+            raise KeyProblem(
+                "end", f"period '{self.name}': end {self.end} is before start {self.start}"
+            )
         return self
 
 
@@ -207,7 +227,7 @@ class WindowParams(StrictModel):
     @model_validator(mode="after")
     def _ordered(self) -> WindowParams:
         if self.end <= self.start:
-            raise ValueError(f"end {self.end} must be after start {self.start}")
+            raise KeyProblem("end", f"end {self.end} must be after start {self.start}")
         return self
 
 
@@ -262,28 +282,52 @@ class Params(StrictModel):
 
     # Not a YAML key: where the params were read from (set by load_params).
     source_file: Path | None = Field(default=None, exclude=True, repr=False)
+    # Not a YAML key: each source's path as written in the file, for messages.
+    _written_paths: dict[str, str] = PrivateAttr(default_factory=dict)
 
-    @field_validator("report_year", "baseline")
+    @field_validator("report_year", "baseline", mode="before")
     @classmethod
-    def _financial_year(cls, value: str | None) -> str | None:
-        return None if value is None else FinancialYear.parse(value).label
+    def _financial_year(cls, value: Any) -> str | None:
+        if value is None:
+            return None
+        if not isinstance(value, str | int):
+            raise ValueError("must be a financial year written 2020/21")
+        return FinancialYear.parse(str(value)).label
 
     @model_validator(mode="after")
     def _window_covers(self) -> Params:
+        if self.baseline_fy is not None and self.baseline_fy >= self.fy:
+            raise KeyProblem(
+                "baseline",
+                f"baseline {self.baseline} must be before report_year {self.report_year}",
+            )
         w = self.analysis_window
         for label, fy in (("report_year", self.fy), ("baseline", self.baseline_fy)):
             if fy is None:
                 continue
             if fy.start < w.start or fy.end > w.end:
-                raise ValueError(
+                raise KeyProblem(
+                    label,
                     f"{label} {fy.label} ({fy.start} to {fy.end}) is not inside the analysis "
-                    f"window {w.start} to {w.end}"
+                    f"window {w.start} to {w.end}",
                 )
-        if self.baseline_fy is not None and self.baseline_fy >= self.fy:
-            raise ValueError(
-                f"baseline {self.baseline} must be before report_year {self.report_year}"
-            )
+        for i, period in enumerate(self.periods):
+            self._period_in_window(i, period)
         return self
+
+    def _period_in_window(self, i: int, period: NamedPeriod) -> None:
+        """A named period is modelled from the months of the window it covers: it needs
+        some. (One that starts before the window has no months before it to compare with;
+        the trend models say so and leave it out.)"""
+        w = self.analysis_window
+        until = f"to {period.end}" if period.end else "onwards"
+        if period.start > w.end or (period.end is not None and period.end < w.start):
+            raise KeyProblem(
+                ("periods", i),
+                f"period '{period.name}' ({period.start} {until}) lies outside the analysis "
+                f"window {w.start} to {w.end}: it has no month to model; remove it or widen "
+                "the window",
+            )
 
     @property
     def fy(self) -> FinancialYear:
@@ -318,15 +362,18 @@ class Params(StrictModel):
 
 
 def _resolve_paths(params: Params) -> Params:
+    provided = params.sources.provided()
     sources = {
         name: spec.model_copy(update={"path": params.resolve_path(spec.path)})
-        for name, spec in params.sources.provided().items()
+        for name, spec in provided.items()
     }
     new_sources = params.sources.model_copy(update=sources)
     out = params.output_dir
     if out is not None:
         out = params.resolve_path(out)
-    return params.model_copy(update={"sources": new_sources, "output_dir": out})
+    resolved = params.model_copy(update={"sources": new_sources, "output_dir": out})
+    resolved._written_paths.update({name: str(spec.path) for name, spec in provided.items()})
+    return resolved
 
 
 def parse_params(data: dict[str, Any], *, source_file: Path | None = None) -> Params:
@@ -334,6 +381,12 @@ def parse_params(data: dict[str, Any], *, source_file: Path | None = None) -> Pa
     label = str(source_file) if source_file else "parameters"
     if not isinstance(data, dict):
         raise ParamsError("expected a YAML mapping of keys to values", file=label)
+    if "source_file" in data:  # a field of the model, but not a key of the file
+        raise ParamsError(
+            "1 problem in the parameters: unknown key 'source_file'. See docs/params.md for "
+            "every key.",
+            file=label,
+        )
     params = validate_mapping(
         Params,
         data,
@@ -345,29 +398,190 @@ def parse_params(data: dict[str, Any], *, source_file: Path | None = None) -> Pa
     return _resolve_paths(params.model_copy(update={"source_file": source_file}))
 
 
+# What a file that is not a params file is, from its first bytes or its name.
+_MAGIC = (
+    (b"PK\x03\x04", "a zip archive (an Excel .xlsx workbook is one)"),
+    (b"\xd0\xcf\x11\xe0", "an Excel 97-2003 (.xls) workbook"),
+    (b"\x1f\x8b", "a gzip-compressed file"),
+    (b"PAR1", "a Parquet file"),
+    (b"%PDF", "a PDF document"),
+)
+_TABLE_SUFFIXES = {
+    ".csv": "a CSV file",
+    ".tsv": "a tab-separated file",
+    ".xlsx": "an Excel workbook",
+    ".xls": "an Excel workbook",
+    ".parquet": "a Parquet file",
+    ".ipynb": "a notebook",
+}
+_NOT_PARAMS = (
+    "not a parameters file: give the YAML parameters file (e.g. params/<area>-<year>.yaml), "
+    "which names the input files under sources"
+)
+
+
+def _what_file(path: Path, raw: bytes) -> str | None:
+    """What the file is, when it is plainly not a YAML parameters file; else None."""
+    for magic, what in _MAGIC:
+        if raw.startswith(magic):
+            return what
+    if b"\x00" in raw[:8192]:
+        return "a binary file"
+    return _TABLE_SUFFIXES.get(path.suffix.lower())
+
+
+class _DuplicateKey(Exception):
+    def __init__(self, key: str, first: int, second: int) -> None:
+        super().__init__(key)
+        self.key, self.first, self.second = key, first, second
+
+
+def _check_duplicates(node: yaml.Node, path: str = "") -> None:
+    """Refuse a key written twice in one mapping: PyYAML would silently keep the later value.
+
+    The key is named by its path (``disclosure.threshold``; ``periods (item 2).name``) and
+    both lines are given.
+    """
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[Any, int] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag.endswith(":merge"):
+                _check_duplicates(value_node, path)
+                continue
+            key = key_node.value
+            dotted = f"{path}.{key}" if path else str(key)
+            line = key_node.start_mark.line + 1
+            if key in seen:
+                raise _DuplicateKey(dotted, seen[key], line)
+            seen[key] = line
+            _check_duplicates(value_node, dotted)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _check_duplicates(item, f"{path} (item {i + 1})")
+
+
+def read_params_yaml(path: Path) -> Any:
+    """The YAML of a params file, refused with a one-line reason when it is not one.
+
+    Raises
+    ------
+    ParamsError
+        A folder, a missing, empty, binary or table file, text that is not UTF-8, a YAML
+        syntax error (with its line), or a key written twice in one mapping (both lines).
+    """
+    if path.is_dir():
+        found = sorted(p.name for p in path.glob("*.y*ml"))[:3]
+        hint = f" (it holds {', '.join(found)})" if found else ""
+        raise ParamsError(
+            f"is a folder, not a parameters file: give the YAML file itself{hint}", file=path
+        )
+    if not path.exists():
+        raise ParamsError("parameters file not found", file=path)
+    raw = path.read_bytes()
+    what = _what_file(path, raw)
+    if what is not None:
+        raise ParamsError(f"this is {what}, {_NOT_PARAMS}", file=path)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ParamsError(
+            f"not UTF-8 text (byte {exc.start + 1} cannot be read): save the parameters file "
+            "as UTF-8",
+            file=path,
+        ) from None
+    if not text.strip() or all(
+        not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()
+    ):
+        raise ParamsError(
+            "the parameters file is empty: it must hold the keys described in docs/params.md",
+            file=path,
+        )
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is not None:
+            _check_duplicates(node)
+        return loader.construct_document(node) if node is not None else None
+    except _DuplicateKey as dup:
+        raise ParamsError(
+            f"key '{dup.key}' is given twice, at lines {dup.first} and {dup.second}: keep one "
+            "(YAML would silently use the later value)",
+            file=path,
+        ) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ParamsError(f"not valid YAML{where}: {problem}", file=path) from None
+    finally:
+        loader.dispose()
+
+
 def load_params(path: str | Path) -> Params:
     """Read and validate a params YAML file.
 
     Raises
     ------
     ParamsError
-        If the file is missing, is not YAML, or fails validation. The message names the
-        file and every problem found.
+        If the file is missing, a folder, not YAML (or not UTF-8 text), has a key twice, or
+        fails validation. The message names the file and every problem found.
     """
     path = Path(path).resolve()
-    if not path.is_file():
-        raise ParamsError("parameters file not found", file=path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+    data = read_params_yaml(path)
+    if isinstance(data, str | int | float):
         raise ParamsError(
-            f"not valid YAML{where}: {getattr(exc, 'problem', exc)}", file=path
-        ) from None
-    except UnicodeDecodeError:
-        raise ParamsError("not a UTF-8 text file", file=path) from None
+            'holds plain text, not YAML keys and values (e.g. report_year: "2021/22"): '
+            + _NOT_PARAMS,
+            file=path,
+        )
+    if isinstance(data, list):
+        raise ParamsError(
+            "holds a list; expected a mapping of keys to values (params_version, area, "
+            "report_year, ...), as in docs/params.md",
+            file=path,
+        )
     return parse_params(data, source_file=path)
+
+
+def check_input_paths(params: Params) -> None:
+    """Every input path in the params exists, and is a file where a file is needed.
+
+    Run before the inputs are read, so that the message names the key and the path as the
+    analyst wrote it (``sources.crimes: 'data/crimes.csv' does not exist``).
+
+    Raises
+    ------
+    ParamsError
+        Naming the params file, the key, the path as written and where it was looked for.
+    """
+    folders_allowed = {"police_uk"}  # street-level files: a folder of monthly files
+    for name, spec in params.sources.provided().items():
+        written = params._written_paths.get(name, str(spec.path))
+        _check_path(params, f"sources.{name}", written, spec.path, spec.format in folders_allowed)
+        for key in ("csp_lookup", "imd", "pfa_lookup"):
+            value = spec.options.get(key)
+            if isinstance(value, str):
+                _check_path(
+                    params,
+                    f"sources.{name}.options.{key}",
+                    value,
+                    params.resolve_path(value),
+                    False,
+                )
+
+
+def _check_path(params: Params, key: str, written: str, path: Path, folder_ok: bool) -> None:
+    where = f" (looked for {path})" if str(path) != written else ""
+    if not path.exists():
+        raise ParamsError(
+            f"{key}: '{written}' does not exist{where}; paths are relative to the params file",
+            file=params.source_file or "parameters",
+        )
+    if path.is_dir() and not folder_ok:
+        raise ParamsError(
+            f"{key}: '{written}' is a folder; a file is needed here{where}",
+            file=params.source_file or "parameters",
+        )
 
 
 def params_from_json(path: str | Path) -> Params:

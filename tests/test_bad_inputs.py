@@ -176,7 +176,7 @@ def _prepare(case_dir: Path, case: dict, tmp_path: Path, demo_base: Path) -> dic
         "parent": tmp_path,
     }.get(case.get("out"), tmp_path / str(case.get("out")))
     command = case.get("command", "validate")
-    argv = [command, str(params_path)]
+    argv = [command, str(_params_argument(case, inputs, params_path))]
     if command == "build":
         argv += ["--out", str(out), "--renderer", "builtin", "--quiet"]
         if case.get("out") is None:
@@ -197,6 +197,18 @@ def _assert_published_clean(run_dir: Path) -> None:
                     assert not re.match(r"[=+@\t\r]|-(?![\d.])", cell), (path.name, cell)
 
 
+def _params_argument(case: dict, inputs: Path, params_path: Path) -> Path:
+    """What the command is given as its params file: params.yaml, or ``params_file`` (a
+    path in the input folder, e.g. crimes.csv, or "." for the folder itself)."""
+    return inputs / case["params_file"] if "params_file" in case else params_path
+
+
+def _check_absent(expect: dict, err: str) -> None:
+    """``not_in_message``: text that must not appear in stderr (e.g. a wrong hint)."""
+    for needle in expect.get("not_in_message") or []:
+        assert needle not in err, f"'{needle}' should not be in the message:\n{err}"
+
+
 @pytest.mark.parametrize("case_dir", CASES, ids=lambda p: p.name)
 def test_bad_input_behaves_as_expected(case_dir, tmp_path, demo_base, capsys):
     case = yaml.safe_load((case_dir / "case.yaml").read_text(encoding="utf-8"))
@@ -212,6 +224,7 @@ def test_bad_input_behaves_as_expected(case_dir, tmp_path, demo_base, capsys):
     assert code == expect["exit"], f"{case['description']}\n{captured.err}"
     for needle in expect.get("message") or []:
         assert needle in captured.err, f"'{needle}' not in the message:\n{captured.err}"
+    _check_absent(expect, captured.err)
     if code != 0:
         assert _fingerprint(setup["inputs"]) == inputs_before, "an input was changed"
         if run_before is not None:

@@ -255,18 +255,19 @@ def test_a_series_with_too_few_events_is_reported_not_estimated():
     assert e["rate_ratio"].isna().all() and "fewer than 20 events" in e["note"].iloc[0]
 
 
-def test_a_period_wholly_without_events_gives_no_estimate_not_a_crash():
-    """Knife crime in a small area: no event in any month of the lockdown. The step's rate
-    ratio runs to 0, and the model says it was not estimated (it used to fail the build)."""
+def test_a_period_wholly_without_events_is_left_out_of_the_model_not_a_crash():
+    """Knife crime in a small area: no event in the lockdown's months. The step's rate ratio
+    runs to 0; the model leaves that period out with the reason (it used to fail the build
+    with 'exog contains inf or nans')."""
     rng = np.random.default_rng(7)
-    mu = expected_monthly(base=1.0, effects=[(LOCKDOWN, 1e-9)])
-    y = rng.poisson(mu).astype(float)
+    y = rng.poisson(expected_monthly(base=1.0)).astype(float)
     months = month_frame(START, END)
-    inside = (months["month"] >= "2020-04") & (months["month"] <= "2020-05")
-    y[inside.to_numpy()] = 0
+    y[((months["month"] >= "2020-03") & (months["month"] <= "2020-06")).to_numpy()] = 0
     fit = fit_series(y, [LOCKDOWN])
-    assert not fit.estimated
-    assert "did not converge" in fit.reason and fit.fallbacks
+    assert fit.estimated
+    effects = fit.effects()
+    note = effects.loc[effects["period"] == "Lockdown", "note"].iloc[0]
+    assert "too few events in this series during the period" in note
 
 
 def _coverage(n_sims: int, effect: float, alpha: float, seed: int) -> tuple[float, float]:
@@ -676,3 +677,30 @@ def test_trend_data_counts_the_main_series_as_the_published_monthly_series_do():
         counts = published[published["series"] == s.label]["count"].tolist()
         assert counts == expected[s.label]
         assert data.monthly(data.series_mask(s.key)).tolist() == expected[s.label]
+
+
+def test_a_period_without_events_is_left_out_with_a_reason_and_the_rest_is_estimated():
+    # A sparse series (knife crime in a small area) with no event at all during the
+    # lockdown: its rate ratio runs to 0, which used to break the fit ("exog contains inf
+    # or nans", exit 1). The lockdown is left out, the easing is still estimated.
+    mu = expected_monthly(base=3.0, effects=[(LOCKDOWN, 1.0)])
+    y = np.random.default_rng(7).poisson(mu).astype(float)
+    months = month_frame(START, END)
+    touched = exposure(months, LOCKDOWN.start, LOCKDOWN.end) > 0
+    y[touched] = 0
+    fit = fit_series(y, [LOCKDOWN, EASING])
+    assert fit.estimated
+    skipped = {s.period: s.reason for s in fit.design.skipped}
+    assert "too few events in this series during the period" in skipped["Lockdown"]
+    assert "step_1" not in fit.params.index
+    assert np.isfinite(step(fit, "Easing")["rate_ratio"])
+
+
+def test_year_on_year_breakdown_without_crimes_to_break_down_says_so():
+    # No crime meets the definition: the year-on-year table has the main series only.
+    yoy = pd.DataFrame(
+        {"breakdown": ["Main series"], "series": ["Serious violence"], "rate_ratio": [np.nan],
+         "count_previous": [0], "count_current": [0], "lower95": [np.nan], "upper95": [np.nan]}
+    )  # fmt: skip
+    sentence = findings.yoy_breakdown_sentence(yoy)
+    assert sentence.startswith("No year-on-year change by crime type or district")

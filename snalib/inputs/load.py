@@ -145,13 +145,21 @@ def read_source(
     )  # pragma: no cover
 
 
+def _exclude(result: SourceResult, outside: pd.Series, reason: str) -> None:
+    """Leave out valid records the analyst chose not to analyse: excluded, with the reason,
+    not rejected (a record outside the window is not an error in the extract)."""
+    outside = outside.fillna(False).astype(bool)
+    n = int(outside.sum())
+    if n:
+        result.data = result.data.loc[~outside]
+        result.add_excluded(reason, n)
+
+
 def _check_window(result: SourceResult, column: str, params: Params) -> None:
     w = params.analysis_window
     dates = result.data[column]
     outside = dates.notna() & ((dates < pd.Timestamp(w.start)) | (dates > pd.Timestamp(w.end)))
-    result.reject(
-        outside, f"{column}: date outside the analysis window {w.start} to {w.end}", column
-    )
+    _exclude(result, outside, f"{column} outside the analysis window {w.start} to {w.end}")
 
 
 def _check_crimes(result: SourceResult) -> None:
@@ -254,12 +262,12 @@ def load_inputs(params: Params) -> Inputs:
 
 
 def _check_month_window(result: SourceResult, params: Params) -> None:
-    """Street-level crimes carry a month only: a month outside the window is rejected."""
+    """Street-level crimes carry a month only: a month outside the window is excluded."""
     w = params.analysis_window
     first, last = f"{w.start:%Y-%m}", f"{w.end:%Y-%m}"
     month = result.data["month"]
     outside = month.notna() & ((month < first) | (month > last))
-    result.reject(outside, f"month: outside the analysis window {first} to {last}", "month")
+    _exclude(result, outside, f"month outside the analysis window {first} to {last}")
 
 
 def _cross_checks(results: dict[str, SourceResult]) -> None:

@@ -34,6 +34,7 @@ from snalib.pipeline.notebooks import (
 from snalib.pipeline.rundir import check_run_dir, keep_evidence, start_staging, swap_into_place
 from snalib.publish.scan import published_files, scan_run
 from snalib.render import choose_renderer, prepare_reports, render_report
+from snalib.validation import check_coverage, check_definition_coverage
 
 log = logging.getLogger("sna")
 
@@ -143,6 +144,7 @@ def apply_definition(inputs: Inputs, params: Params, run_dir: Path) -> bool:
     if "crimes" not in inputs.results or inputs.results["crimes"].table != "crimes":
         return False
     flagged = flag_crimes(inputs.table("crimes"), params.definition)
+    check_definition_coverage(params, flagged, params.sources.crimes.path)
     flagged.to_parquet(run_dir / "data" / "crimes_flagged.parquet", index=False)
     return True
 
@@ -202,6 +204,9 @@ def build(
         with _stage(stages, bar, "validate inputs"):
             if inputs is None:
                 inputs = load_inputs(params)
+            # What `sna validate` checks, so that no notebook meets a period without data.
+            for note in check_coverage(params, inputs):
+                log.info("coverage: %s", note)
         with _stage(stages, bar, "write validated data"):
             write_data(inputs, params, staging)
         with _stage(stages, bar, "apply the definition"):

@@ -155,11 +155,13 @@ def district_funnel_figure(chapter: MeasuresChapter) -> PublishedFigure | str:
     """Serious violence by district against funnel limits (``figures/district_funnel``).
 
     Returns :data:`NO_DISTRICT_FUNNEL` when the run has no crimes or no population by
-    district.
+    district, and a sentence when no district has a crime in the report year.
     """
     funnel = district_funnel(chapter.inputs, chapter.run.params, chapter.run.rule())
     if funnel is None:
         return NO_DISTRICT_FUNNEL
+    if isinstance(funnel, str):
+        return funnel
     return chapter.run.publish_figure(
         funnel_chart(funnel),
         "district_funnel",

@@ -42,7 +42,7 @@ class DistrictFunnel:
     series_label: str
 
 
-def district_funnel(inputs: MeasureInputs, params, rule: Rule) -> DistrictFunnel | None:
+def district_funnel(inputs: MeasureInputs, params, rule: Rule) -> DistrictFunnel | str | None:
     """Serious violence per 100,000 residents by district in the report year, with limits.
 
     The headline definition (``serious_violence``), or the public data proxy in public data
@@ -55,8 +55,12 @@ def district_funnel(inputs: MeasureInputs, params, rule: Rule) -> DistrictFunnel
     exactly one district is suppressed, the next smallest is withheld too, so that the
     area total cannot reveal the suppressed one by difference.
 
+    A district whose population is 0 or not given has no rate: it is left out and the
+    note names it (:func:`unpopulated_note`).
+
     Returns None when the run has no crimes (neither recorded nor public street-level
-    crimes) or no district with a resident population.
+    crimes) or no district with a resident population; a sentence saying so when no
+    district has a crime in the report year (there is no area rate to compare with).
     """
     fy = FinancialYear.parse(params.report_year)
     if inputs.flagged is not None:
@@ -100,13 +104,23 @@ def district_funnel(inputs: MeasureInputs, params, rule: Rule) -> DistrictFunnel
         .set_index("district_code")["district_name"]
         .astype(str)
     )
-    table = pd.DataFrame({"district_code": pop_year.index.astype(str)})
-    table["district_name"] = table["district_code"].map(names)
+    # Every district of the lookup, so that one without residents is named, not lost.
+    codes = sorted(set(names.index.astype(str)) | set(pop_year.index.astype(str)))
+    table = pd.DataFrame({"district_code": codes})
+    table["district_name"] = table["district_code"].map(names).fillna(table["district_code"])
     table["count"] = table["district_code"].map(counts).fillna(0).astype(int)
     table["population"] = table["district_code"].map(pop_year).astype(float)
-    table = table[table["population"] > 0].reset_index(drop=True)
+    resident = table["population"] > 0
+    left_out = unpopulated_note(table[~resident], year)
+    table = table[resident].reset_index(drop=True)
     if table.empty:
         return None
+    if int(table["count"].sum()) == 0:
+        return (
+            f"District rates are not shown: no {label} was recorded in {fy.label} in any "
+            "district with residents, so there is no area rate to compare districts with."
+            + (f" {left_out}" if left_out else "")
+        )
     sig = rate_funnel_significance(table["count"], denominator=table["population"])
     table["rate"] = sig["value"].to_numpy()
     table["significance"] = sig["significance"].to_numpy()
@@ -147,7 +161,32 @@ def district_funnel(inputs: MeasureInputs, params, rule: Rule) -> DistrictFunnel
     data["notes"] = np.where(secondary, FUNNEL_SECONDARY_NOTE, "")
     points = table[plotted].reset_index(drop=True)
     title, alt, note = funnel_words(table, baseline, fy.label, label, year)
+    if left_out:
+        note += " " + left_out
+        alt += " " + left_out
     return DistrictFunnel(data, points, limits, baseline, title, alt, note, label)
+
+
+def unpopulated_note(districts: pd.DataFrame, year: int) -> str:
+    """A sentence naming the districts left out of the funnel for want of residents.
+
+    A rate needs a population: a district whose population for the mid-year is 0, or not
+    given, has none, so it is not plotted, and its crimes are not in the area's rate either.
+    The sentence gives no count (a small one would be disclosed).
+    """
+    if districts.empty:
+        return ""
+    parts = [
+        f"{row.district_name} (population 0 in mid-{year})"
+        if row.population == 0
+        else f"{row.district_name} (no mid-{year} population given)"
+        for row in districts.itertuples()
+    ]
+    listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    return (
+        f"Not in the funnel: {listed}. A district without residents has no rate, and its "
+        "crimes are not in the area's rate either."
+    )
 
 
 def funnel_words(

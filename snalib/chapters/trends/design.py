@@ -123,6 +123,18 @@ class Design:
     def columns_of(self, kind: str) -> list[str]:
         return [t.column for t in self.terms if t.kind == kind]
 
+    def without_period(self, column: str, reason: str) -> Design:
+        """The design without the named period of ``column`` (its step and slope), which
+        is listed as skipped with ``reason``."""
+        period = next(t.period for t in self.terms if t.column == column)
+        gone = [t for t in self.terms if t.period == period and t.kind in ("step", "slope")]
+        return Design(
+            self.matrix.drop(columns=[t.column for t in gone]),
+            [t for t in self.terms if t not in gone],
+            [*self.skipped, *(Skipped(period, t.kind, reason) for t in gone)],
+            self.seasonal,
+        )
+
 
 def interruption_columns(
     months: pd.DataFrame,

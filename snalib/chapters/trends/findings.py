@@ -127,6 +127,12 @@ def yoy_breakdown_sentence(yoy: pd.DataFrame) -> str:
         if not up and not down:
             text += "no significant change in any (among those with at least 10 crimes a year)"
         parts.append(text + ".")
+    if not parts:
+        # Only the main series: it had no crime to break down by group or district.
+        return (
+            "No year-on-year change by crime type or district: the main series has no crimes "
+            "to break down."
+        )
     return " ".join(parts)
 
 

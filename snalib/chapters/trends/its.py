@@ -238,6 +238,19 @@ def step_multiplier(exposure: np.ndarray, log_rr: float) -> np.ndarray:
     return np.log1p(exposure * np.expm1(log_rr))
 
 
+#: A step's log rate ratio beyond this has no finite estimate: the period's months hold no
+#: events (or nothing else does), and the fit would run to 0 or infinity and break down.
+MAX_LOG_RR = 20.0
+
+
+class StepDiverged(ValueError):
+    """A step's rate ratio runs to 0 or infinity (no events during its period)."""
+
+    def __init__(self, column: str) -> None:
+        super().__init__(f"the rate ratio of {column} has no finite estimate")
+        self.column = column
+
+
 def fit_step_glm(y, x: pd.DataFrame, offset, family, steps: list[str], **fit_kwargs):
     """A GLM whose step terms act on the *days* in each period, not on whole months.
 
@@ -267,7 +280,7 @@ def fit_step_glm(y, x: pd.DataFrame, offset, family, steps: list[str], **fit_kwa
             log_mult = step_multiplier(xs, beta[k])
             if not np.isfinite(log_mult).all():
                 # The rate ratio runs to 0 (a period wholly without events): no estimate.
-                raise ValueError(f"the rate ratio of {col} diverges")
+                raise StepDiverged(col)
             d = xs * np.exp(beta[k] - log_mult)
             work[col] = d
             correction += log_mult - d * beta[k]
@@ -280,6 +293,9 @@ def fit_step_glm(y, x: pd.DataFrame, offset, family, steps: list[str], **fit_kwa
             break
         start = res.params.to_numpy()
         new = res.params[steps].to_numpy()
+        beyond = np.flatnonzero(np.abs(new) > MAX_LOG_RR)
+        if len(beyond):
+            raise StepDiverged(steps[beyond[0]])
         if not np.isfinite(new).all() or np.max(np.abs(new - beta)) < 1e-8:
             break
         beta = new
@@ -323,6 +339,10 @@ def fit_its(
     try:
         pois, work = fit_step_glm(y, x, offset, sm.families.Poisson(), steps)
         ok = _ok(pois)
+    except StepDiverged as exc:
+        # Too few events in the period for a rate ratio: fit without it, and say so.
+        reason = "not estimated: too few events in this series during the period for a rate ratio"
+        return fit_its(y, offset, design.without_period(exc.column, reason), series)
     except (np.linalg.LinAlgError, ValueError) as exc:
         ok, pois, work = False, None, None
         fit.fallbacks.append(f"Poisson GLM failed ({type(exc).__name__})")
