@@ -18,12 +18,14 @@ import pandera.errors
 from snalib.errors import InputError
 from snalib.inputs.contract import TABLES, Column, Table, schema
 from snalib.inputs.sources.base import REJECTED_COLUMNS, SourceResult
-from snalib.inputs.sources.files import read_text_table
+from snalib.inputs.sources.files import RECORD_PROBLEM, read_text_table
 
 _TRUE = {"true", "1", "y", "yes", "t"}
 _FALSE = {"false", "0", "n", "no", "f"}
 _BOOL = {**dict.fromkeys(_TRUE, True), **dict.fromkeys(_FALSE, False)}
 _SEX = {"M": "M", "MALE": "M", "F": "F", "FEMALE": "F"}
+# The pseudo-column of problems that belong to a whole record, not to one cell.
+_ROW = "(row)"
 _MISSING_MARKERS = {"", "NA", "N/A", "NULL", "NAN", "NONE"}
 
 
@@ -46,26 +48,31 @@ def match_columns(frame: pd.DataFrame, spec: Table, path: Path) -> tuple[pd.Data
     missing = [c for c in spec.required_names if c not in frame.columns]
     if missing:
         hints = []
+        # Only a column that is not itself a contract column can be a misspelling of one:
+        # 'victim_sex' is never offered for a missing 'victim_age'.
+        candidates = [c for c in frame.columns if c not in spec.names and c != RECORD_PROBLEM]
         for m in missing:
-            close = difflib.get_close_matches(m, list(frame.columns), n=1, cutoff=0.6)
+            close = difflib.get_close_matches(m, candidates, n=1, cutoff=0.8)
             if close:
                 hints.append(f"'{close[0]}' looks like '{m}'")
         hint = f" ({'; '.join(hints)})" if hints else ""
         raise InputError(
             f"required column(s) {', '.join(repr(m) for m in missing)} missing from the "
-            f"{spec.name} file{hint}. The file has: {', '.join(frame.columns[:20])}. Expected "
+            f"{spec.name} file{hint}. The file has: "
+            f"{', '.join(c for c in frame.columns[:20] if c != RECORD_PROBLEM)}. Expected "
             f"the columns of the '{spec.name}' table in docs/data-contract.md.",
             file=path,
             column=missing[0],
         )
-    extra = [c for c in frame.columns if c not in spec.names]
+    extra = [c for c in frame.columns if c not in spec.names and c != RECORD_PROBLEM]
     if extra:
         notes.append("extra columns ignored: " + ", ".join(extra))
         frame = frame.drop(columns=extra)
     for col in spec.columns:
         if col.name not in frame.columns:
             frame[col.name] = ""
-    return frame[spec.names], notes
+    keep = spec.names + ([RECORD_PROBLEM] if RECORD_PROBLEM in frame.columns else [])
+    return frame[keep], notes
 
 
 # --------------------------------------------------------------------------- cell level
@@ -85,7 +92,7 @@ def parse_column(text: pd.Series, col: Column) -> tuple[pd.Series, pd.Series]:
     problem
         A string Series: empty where the cell is fine, otherwise the reason it is not.
     """
-    text = text.astype(str)
+    text = text.astype("str")
     stripped = text.str.strip()
     missing = _is_missing(text)
     problem = pd.Series("", index=text.index, dtype=object)
@@ -156,6 +163,14 @@ def parse_table(
             "duplicate combination of " + ", ".join(spec.unique_together)
         )
 
+    # A record the reader could not split into the header's fields: that is its only
+    # problem (its cells are blank, so the cell checks above say nothing about it).
+    if RECORD_PROBLEM in raw.columns:
+        broken = raw[RECORD_PROBLEM].to_numpy(dtype=object) != ""
+        if broken.any():
+            problems.loc[broken, :] = ""
+            problems.insert(0, _ROW, raw[RECORD_PROBLEM].to_numpy(dtype=object))
+
     # Contract checks (ranges, allowed values) by pandera, on rows that parsed.
     ok = (problems == "").all(axis=1)
     try:
@@ -181,8 +196,11 @@ def _reasons(problems: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     for col in problems.columns:
         text = problems[col].to_numpy(dtype=object)
         has = text != ""
-        first[has & (first == "")] = col
-        piece = np.where(has, col + ": " + text.astype(str), "")
+        if col == _ROW:  # a problem of the whole record, named by itself
+            piece = np.where(has, text.astype(str), "")
+        else:
+            first[has & (first == "")] = col
+            piece = np.where(has, col + ": " + text.astype(str), "")
         joiner = np.where(has & (reason != ""), "; ", "")
         reason = reason + joiner + piece
     return first, reason
@@ -209,7 +227,13 @@ def _assemble(
             }
         )
         rejected = pd.concat(
-            [rejected, raw.loc[bad].reset_index(drop=True).astype("string")], axis=1
+            [
+                rejected,
+                raw.loc[bad, [c for c in raw.columns if c != RECORD_PROBLEM]]
+                .reset_index(drop=True)
+                .astype("string"),
+            ],
+            axis=1,
         )
     else:
         rejected = pd.DataFrame(columns=REJECTED_COLUMNS)
@@ -248,7 +272,7 @@ def read_canonical(path: str | Path, table: str) -> SourceResult:
     """
     path = Path(path)
     spec = TABLES[table]
-    raw = read_text_table(path, table=table)
+    raw = read_text_table(path, table=table, bad_records="reject")
     raw, notes = match_columns(raw, spec, path)
     if len(raw) == 0:
         raise InputError(f"the {table} file has a header but no data rows", file=path)

@@ -62,6 +62,7 @@ from snalib.inputs.sources.files import (
     DEFAULT_ENCODING,
     EXCEL_SUFFIXES,
     PARQUET_SUFFIXES,
+    RECORD_PROBLEM,
     check_file,
     read_excel_text,
     read_text_table,
@@ -293,7 +294,12 @@ def _read_extract(path: Path, table: str, opts: ForceExtractOptions, prefix: str
         return read_excel_text(path, table=table, sheet=opts.sheet, option=f"{prefix}.sheet")
     if is_csv or suffix in PARQUET_SUFFIXES:
         return read_text_table(
-            path, table=table, encoding=opts.encoding, delimiter=opts.delimiter, option=prefix
+            path,
+            table=table,
+            encoding=opts.encoding,
+            delimiter=opts.delimiter,
+            option=prefix,
+            bad_records="reject",
         )
     check_file(path, table)
     raise InputError(
@@ -1241,8 +1247,15 @@ def read_force_extract(
     if len(raw) == 0:
         raise InputError(f"the {table} file has a header but no data rows", file=path)
     raw = raw.reset_index(drop=True)
+    # Records the reader could not split into fields: rejected for that reason alone.
+    record_problem = raw.pop(RECORD_PROBLEM) if RECORD_PROBLEM in raw.columns else None
     fills, plan_notes = _plan(opts, spec, raw, prefix, path)
     converted, convert_notes = _convert(fills, raw, opts, prefix, path)
+    if record_problem is not None:
+        broken = record_problem.to_numpy(dtype=object) != ""
+        for c in converted.values():
+            if c.refused is not None:
+                c.refused = c.refused & ~broken
 
     # Cells the mapping refused are blanked, so that the contract check sees only values
     # the mapping vouches for; _assemble puts the mapping's own reason back.
@@ -1253,6 +1266,8 @@ def read_force_extract(
         },
         index=raw.index,
     )
+    if record_problem is not None:
+        text[RECORD_PROBLEM] = record_problem.to_numpy(dtype=object)
     text, _ = match_columns(text, spec, path)
     parsed = parse_table(text, spec, source_file=path.name, notes=[])
     result = _assemble(parsed, converted, fills, raw, path)
