@@ -17,6 +17,7 @@ import pandera.errors
 
 from snalib.errors import InputError
 from snalib.inputs.contract import TABLES, Column, Table, schema
+from snalib.inputs.personal import check_personal_columns
 from snalib.inputs.sources.base import REJECTED_COLUMNS, SourceResult
 from snalib.inputs.sources.files import RECORD_PROBLEM, read_text_table
 
@@ -249,7 +250,9 @@ def _assemble(
     return result
 
 
-def read_canonical(path: str | Path, table: str) -> SourceResult:
+def read_canonical(
+    path: str | Path, table: str, *, allow_columns: list[str] | tuple[str, ...] = ()
+) -> SourceResult:
     """Read a canonical CSV or Parquet file for ``table``.
 
     Parameters
@@ -258,6 +261,9 @@ def read_canonical(path: str | Path, table: str) -> SourceResult:
         The file.
     table
         Canonical table name, e.g. ``"crimes"``.
+    allow_columns
+        Extra columns whose names look like personal data that the data owner has checked
+        (``sources.<table>.options.allow_columns``); any other such column is refused.
 
     Returns
     -------
@@ -273,6 +279,15 @@ def read_canonical(path: str | Path, table: str) -> SourceResult:
     path = Path(path)
     spec = TABLES[table]
     raw = read_text_table(path, table=table, bad_records="reject")
+    lower = {n.lower() for n in spec.names}
+    columns = [c for c in raw.columns if c != RECORD_PROBLEM]
+    check_personal_columns(
+        columns,
+        contract=[c for c in columns if c.lower() in lower],
+        allowed=allow_columns,
+        file=path,
+        source=table,
+    )
     raw, notes = match_columns(raw, spec, path)
     if len(raw) == 0:
         raise InputError(f"the {table} file has a header but no data rows", file=path)

@@ -24,7 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from snalib.errors import InputError
+from snalib.errors import InputError, plural
 from snalib.validation import did_you_mean
 
 __all__ = [
@@ -124,10 +124,6 @@ MAX_FIELD_CHARS = 100_000
 #: in by an unclosed quote) from the reader to the row checks.
 RECORD_PROBLEM = "_record_problem"
 _SCAN_CHUNK = 1 << 24
-
-
-def _plural(n: int, noun: str) -> str:
-    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
 
 
 def _file_kind(head: bytes) -> str | None:
@@ -443,7 +439,7 @@ def _exact_records(
         where = f" in column '{column}'" if column else ""
         reasons[row - 1] = (
             f"a quote opened{where} is not closed on this row: it takes in the next "
-            f"{_plural(int(span[pos]) - 1, 'row')} (to row {last:,}) as text; remove the "
+            f"{plural(int(span[pos]) - 1, 'row')} (to row {last:,}) as text; remove the "
             'stray quote (") or close it'
         )
         reasons[row : row - 1 + int(span[pos])] = f"taken in by the unclosed quote on row {row:,}"
@@ -451,7 +447,7 @@ def _exact_records(
         bad = np.flatnonzero(reasons != "")
         shown = "; ".join(f"row {i + 1:,}: {reasons[i]}" for i in bad[:3])
         raise InputError(
-            f"the {table} file has {_plural(len(bad), 'malformed row')} ({shown}); the file "
+            f"the {table} file has {plural(len(bad), 'malformed row')} ({shown}); the file "
             "is damaged: download or export it again",
             file=path,
             rows=(bad + 1).tolist(),

@@ -55,6 +55,7 @@ from pydantic import (
 
 from snalib.errors import InputError
 from snalib.inputs.contract import TABLES, Column, Table, schema
+from snalib.inputs.personal import check_personal_columns
 from snalib.inputs.sources.base import REJECTED_COLUMNS, SourceResult
 from snalib.inputs.sources.canonical import match_columns, parse_column, parse_table
 from snalib.inputs.sources.files import (
@@ -227,6 +228,11 @@ class ForceExtractOptions(_Strict):
     missing_values: list[ExtractValue] = Field(
         default_factory=list,
         description="Extract values read as empty in every column, e.g. Unknown, N/K.",
+    )
+    allow_columns: list[str] = Field(
+        default_factory=list,
+        description="Extract columns whose names look like personal data but that the data "
+        "owner has checked; they are dropped unread (docs/data-protection.md).",
     )
 
     @field_validator("delimiter")
@@ -1250,6 +1256,13 @@ def read_force_extract(
     # Records the reader could not split into fields: rejected for that reason alone.
     record_problem = raw.pop(RECORD_PROBLEM) if RECORD_PROBLEM in raw.columns else None
     fills, plan_notes = _plan(opts, spec, raw, prefix, path)
+    check_personal_columns(
+        list(raw.columns),
+        contract=_used_columns(fills, list(raw.columns)),
+        allowed=opts.allow_columns,
+        file=path,
+        source=table,
+    )
     converted, convert_notes = _convert(fills, raw, opts, prefix, path)
     if record_problem is not None:
         broken = record_problem.to_numpy(dtype=object) != ""
