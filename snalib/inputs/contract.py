@@ -416,6 +416,15 @@ def _pandera_dtype(kind: str):
     }[KINDS[kind][1]]
 
 
+def _consecutive_years(values: pd.Series) -> pd.Series:
+    """True where a value is not YYYY/YY, or is one with YY the year after YYYY (2021/22)."""
+    text = values.astype("string")
+    fy = text.str.fullmatch(r"\d{4}/\d{2}").fillna(False).astype(bool)
+    start = pd.to_numeric(text.str.slice(0, 4), errors="coerce")
+    end = pd.to_numeric(text.str.slice(5, 7), errors="coerce")
+    return (~fy | ((start + 1) % 100 == end)).fillna(True).astype(bool)
+
+
 def _checks(col: Column) -> list[pa.Check]:
     checks: list[pa.Check] = []
     if col.kind == "hour":
@@ -436,6 +445,12 @@ def _checks(col: Column) -> list[pa.Check]:
         checks.append(
             pa.Check.str_matches(
                 r"^(\d{4}-(0[1-9]|1[0-2])|\d{4}/\d{2})$", error="expected YYYY/YY or YYYY-MM"
+            )
+        )
+        checks.append(
+            pa.Check(
+                _consecutive_years,
+                error="not a financial year: YYYY/YY must be two consecutive years, e.g. 2021/22",
             )
         )
     elif col.kind == "age_band":

@@ -195,6 +195,9 @@ def _examples(rejected: pd.DataFrame, n: int = 3) -> str:
     out = []
     for _, row in rejected.head(n).iterrows():
         column = str(row.get("column", ""))
+        if not column or column == "nan":  # a problem of the whole record
+            out.append(f"row {int(row['source_row'])} ({row['reason']})")
+            continue
         value = row.get(column, None) if column in rejected.columns else None
         shown = (
             f" {column}={str(value)[:40]!r}"

@@ -462,7 +462,7 @@ def _exact_records(
 
 def _column_names(names: list[str]) -> list[str]:
     """Header names stripped; a column with no name is called by its position."""
-    return [n.strip() or f"(column {i}, no name)" for i, n in enumerate(names, start=1)]
+    return [n.strip() or f"(column {i}, no header)" for i, n in enumerate(names, start=1)]
 
 
 def _drop_empty_unnamed(frame: pd.DataFrame) -> pd.DataFrame:
@@ -470,7 +470,9 @@ def _drop_empty_unnamed(frame: pd.DataFrame) -> pd.DataFrame:
     empty = [
         c
         for c in frame.columns
-        if c.startswith("(column ") and c.endswith(", no name)") and not frame[c].str.strip().any()
+        if c.startswith("(column ")
+        and c.endswith(", no header)")
+        and not frame[c].str.strip().any()
     ]
     return frame.drop(columns=empty) if empty else frame
 
