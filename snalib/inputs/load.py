@@ -293,14 +293,18 @@ def _cross_checks(results: dict[str, SourceResult]) -> None:
         missing = int(area.isna().sum())
         outside = int((area.notna() & ~area.isin(lsoas)).sum())
         if missing:
+            one = missing == 1
             result.notes.append(
-                f"{plural(missing, 'record')} {'has' if missing == 1 else 'have'} no area code: they count in force-level figures and "
-                "are left out of area-level rates"
+                f"{plural(missing, 'record')} {'has' if one else 'have'} no area code: "
+                f"{'it counts' if one else 'they count'} in force-level figures and "
+                f"{'is' if one else 'are'} left out of area-level rates"
             )
         if outside:
+            one = outside == 1
             result.notes.append(
-                f"{plural(outside, 'record')} {'has' if outside == 1 else 'have'} an area code outside the force's LSOAs: they count in "
-                "force-level figures and are left out of area-level rates"
+                f"{plural(outside, 'record')} {'has' if one else 'have'} an area code outside "
+                f"the force's LSOAs: {'it counts' if one else 'they count'} in force-level "
+                f"figures and {'is' if one else 'are'} left out of area-level rates"
             )
 
 

@@ -407,7 +407,7 @@ def _exact_records(
     for (_, found, text), pos in zip(invalid, bad_pos, strict=True):
         if re.search(pattern, text):
             span[pos] = 1 + text.count("\n")
-            swallowed_col[pos] = ""
+            swallowed_col[pos] = _quoted_column(text, names, delimiter)
         elif not text.strip():
             problem[pos] = "an empty row (only spaces)"
         else:
@@ -439,8 +439,8 @@ def _exact_records(
         where = f" in column '{column}'" if column else ""
         reasons[row - 1] = (
             f"a quote opened{where} is not closed on this row: it takes in the next "
-            f"{plural(int(span[pos]) - 1, 'row')} (to row {last:,}) as text; remove the "
-            'stray quote (") or close it'
+            f"{plural(int(span[pos]) - 1, 'row')} (to row {last:,}); remove the stray "
+            'quote (")'
         )
         reasons[row : row - 1 + int(span[pos])] = f"taken in by the unclosed quote on row {row:,}"
     if bad_records != "reject":
@@ -458,6 +458,16 @@ def _exact_records(
     frame.columns = _column_names(names)
     frame[RECORD_PROBLEM] = pd.array(reasons.astype(str), dtype="str")
     return _drop_empty_unnamed(frame)
+
+
+def _quoted_column(text: str, names: list[str], delimiter: str) -> str:
+    """The column whose field opens the first quote on the first line of ``text``."""
+    first = text.split("\n", 1)[0]
+    at = first.find('"')
+    if at < 0:
+        return ""
+    field = first[:at].count(delimiter)
+    return names[field].strip() if field < len(names) else ""
 
 
 def _column_names(names: list[str]) -> list[str]:
