@@ -124,6 +124,7 @@ MAX_FIELD_CHARS = 100_000
 #: in by an unclosed quote) from the reader to the row checks.
 RECORD_PROBLEM = "_record_problem"
 _SCAN_CHUNK = 1 << 24
+_UTF8 = ("utf8", "utf8sig")
 
 
 def _file_kind(head: bytes) -> str | None:
@@ -316,16 +317,15 @@ def _read_csv(
         return "skip"
 
     try:
-        arrow = pacsv.read_csv(
+        # Streamed block by block: the file is never held in memory whole.
+        reader = pacsv.open_csv(
             path,
             read_options=pacsv.ReadOptions(
                 column_names=keys,
                 skip_rows=1,
                 use_threads=False,  # record numbers of bad rows are known only serially
                 block_size=_BLOCK_SIZE,
-                encoding=encoding
-                if encoding.replace("-", "").lower() not in ("utf8", "utf8sig")
-                else "utf8",
+                encoding="utf8" if encoding.replace("-", "").lower() in _UTF8 else encoding,
             ),
             parse_options=pacsv.ParseOptions(
                 delimiter=delimiter, newlines_in_values=True, invalid_row_handler=keep_invalid
@@ -337,6 +337,7 @@ def _read_csv(
                 null_values=[],
             ),
         )
+        arrow = pa.Table.from_batches(list(reader), schema=reader.schema)
     except pa.ArrowInvalid as exc:
         text = str(exc)
         if "UTF8" in text or "utf8" in text.lower():
