@@ -469,18 +469,21 @@ def _checks(col: Column) -> list[pa.Check]:
 
 
 @cache
-def schema(table: str) -> pa.DataFrameSchema:
+def schema(table: str, *, uniqueness: bool = True) -> pa.DataFrameSchema:
     """The pandera schema of a canonical table, as read (typed) by ``sna``.
 
     Optional columns that are absent from a file are added as empty by the reader, so the
     schema lists every column. Extra columns are dropped by the reader before validation.
+    ``uniqueness=False`` leaves out the unique and unique-together checks, for a reader
+    that has already rejected the repeats (and should not pay for a second hash of
+    millions of identifiers).
     """
     t = TABLES[table]
     columns = {
         c.name: pa.Column(
             _pandera_dtype(c.kind),
             nullable=c.nullable or not c.required,
-            unique=c.unique,
+            unique=c.unique and uniqueness,
             checks=_checks(c),
             description=c.description,
             title=c.name,
@@ -492,7 +495,7 @@ def schema(table: str) -> pa.DataFrameSchema:
         name=t.name,
         strict=True,
         ordered=False,
-        unique=list(t.unique_together) or None,
+        unique=(list(t.unique_together) or None) if uniqueness else None,
         report_duplicates="all",
         description=t.description,
     )

@@ -145,46 +145,80 @@ def parse_table(
 ) -> SourceResult:
     """Parse a text frame already matched to ``spec`` into a :class:`SourceResult`."""
     typed = {}
-    problems = pd.DataFrame(index=raw.index)
+    # Problems are kept sparse, per column only for the rows that have one: a file of
+    # millions of rows has few bad ones, and a dense table of reasons would be bigger than
+    # the data.
+    found: dict[str, pd.Series] = {}
     for col in spec.columns:
         values, problem = parse_column(raw[col.name], col)
         typed[col.name] = values
-        problems[col.name] = problem
+        found[col.name] = problem[problem != ""].astype(object)
     data = pd.DataFrame(typed, index=raw.index)
+    del typed
+
+    def add(column: str, mask: pd.Series | np.ndarray, reason: str) -> None:
+        rows = raw.index[np.asarray(mask, dtype=bool)]
+        rows = rows[~rows.isin(found[column].index)]
+        if len(rows):
+            found[column] = pd.concat([found[column], pd.Series(reason, index=rows, dtype=object)])
 
     # Duplicates: keep the first occurrence, reject the repeats.
     for col in spec.columns:
         if col.unique:
             dup = data[col.name].notna() & data[col.name].duplicated(keep="first")
-            problems.loc[dup & (problems[col.name] == ""), col.name] = f"duplicate {col.name}"
+            add(col.name, dup, f"duplicate {col.name}")
     if spec.unique_together:
         dup = data.duplicated(subset=list(spec.unique_together), keep="first")
-        first = spec.unique_together[0]
-        problems.loc[dup & (problems[first] == ""), first] = (
-            "duplicate combination of " + ", ".join(spec.unique_together)
+        add(
+            spec.unique_together[0],
+            dup,
+            "duplicate combination of " + ", ".join(spec.unique_together),
         )
 
     # A record the reader could not split into the header's fields: that is its only
     # problem (its cells are blank, so the cell checks above say nothing about it).
     if RECORD_PROBLEM in raw.columns:
-        broken = raw[RECORD_PROBLEM].to_numpy(dtype=object) != ""
+        record = raw[RECORD_PROBLEM]
+        broken = (record != "").to_numpy(dtype=bool)
         if broken.any():
-            problems.loc[broken, :] = ""
-            problems.insert(0, _ROW, raw[RECORD_PROBLEM].to_numpy(dtype=object))
+            rows = raw.index[broken]
+            found = {c: p[~p.index.isin(rows)] for c, p in found.items()}
+            found = {_ROW: record[broken].astype(object), **found}
 
     # Contract checks (ranges, allowed values) by pandera, on rows that parsed.
-    ok = (problems == "").all(axis=1)
+    bad_rows = _union(found.values())
+    ok = ~raw.index.isin(bad_rows)
     try:
-        schema(spec.name).validate(data.loc[ok], lazy=True)
+        # The repeats were rejected above, so the schema need not look for them again.
+        schema(spec.name, uniqueness=False).validate(data if ok.all() else data.loc[ok], lazy=True)
     except pandera.errors.SchemaErrors as exc:
         cases = exc.failure_cases
         cases = cases[cases["index"].notna()]
-        for _, case in cases.iterrows():
-            column = case["column"] if case["column"] in problems.columns else spec.names[0]
-            idx = case["index"]
-            if problems.at[idx, column] == "":
-                problems.at[idx, column] = str(case["check"])
+        for column, group in cases.groupby("column", sort=False):
+            column = column if column in found else spec.names[0]
+            for check, rows in group.groupby("check", sort=False)["index"]:
+                add(column, raw.index.isin(rows.to_numpy()), str(check))
+    problems = _dense(found, raw.index)
     return _assemble(raw, data, problems, spec, source_file, notes or [])
+
+
+def _union(parts) -> pd.Index:
+    rows = [p.index for p in parts if len(p)]
+    if not rows:
+        return pd.Index([])
+    out = rows[0]
+    for more in rows[1:]:
+        out = out.union(more)
+    return out
+
+
+def _dense(found: dict[str, pd.Series], index: pd.Index) -> pd.DataFrame:
+    """The problems as a table over the rows that have any, in file order ("" = none)."""
+    bad = _union(found.values())
+    bad = index[index.isin(bad)]
+    return pd.DataFrame(
+        {c: p.reindex(bad).fillna("").astype(object) for c, p in found.items()}, index=bad
+    )
 
 
 def _reasons(problems: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -215,14 +249,14 @@ def _assemble(
     source_file: str,
     notes: list[str],
 ) -> SourceResult:
-    bad = (problems != "").any(axis=1)
-    rows = pd.Series(np.arange(1, len(raw) + 1), index=raw.index)
+    bad = raw.index.isin(problems.index)
+    positions = np.arange(1, len(raw) + 1)
     if bad.any():
-        first_col, reason = _reasons(problems.loc[bad])
+        first_col, reason = _reasons(problems)
         rejected = pd.DataFrame(
             {
                 "source_file": source_file,
-                "source_row": rows[bad].to_numpy(),
+                "source_row": positions[bad],
                 "column": first_col,
                 "reason": reason,
             }
@@ -236,17 +270,18 @@ def _assemble(
             ],
             axis=1,
         )
+        data = data.loc[~bad]
     else:
         rejected = pd.DataFrame(columns=REJECTED_COLUMNS)
     result = SourceResult(
         table=spec.name,
-        data=data.loc[~bad].reset_index(drop=True),
+        data=data.reset_index(drop=True),
         rows_in=len(raw),
         rejected=rejected,
         notes=notes,
         files=[Path(source_file)],
     )
-    result.data["_source_row"] = rows[~bad].to_numpy()
+    result.data["_source_row"] = positions[~bad]
     return result
 
 
@@ -278,7 +313,7 @@ def read_canonical(
     """
     path = Path(path)
     spec = TABLES[table]
-    raw = read_text_table(path, table=table, bad_records="reject")
+    raw = read_text_table(path, table=table, bad_records="reject", compact=True)
     lower = {n.lower() for n in spec.names}
     columns = [c for c in raw.columns if c != RECORD_PROBLEM]
     check_personal_columns(
