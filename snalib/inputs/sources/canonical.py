@@ -141,19 +141,45 @@ def parse_column(text: pd.Series, col: Column) -> tuple[pd.Series, pd.Series]:
 
 
 def parse_table(
-    raw: pd.DataFrame, spec: Table, *, source_file: str, notes: list[str] | None = None
+    raw: pd.DataFrame,
+    spec: Table,
+    *,
+    source_file: str,
+    notes: list[str] | None = None,
+    release_raw: bool = False,
 ) -> SourceResult:
-    """Parse a text frame already matched to ``spec`` into a :class:`SourceResult`."""
+    """Parse a text frame already matched to ``spec`` into a :class:`SourceResult`.
+
+    Parameters
+    ----------
+    raw
+        Text columns named as in ``spec`` (and ``_record_problem`` when the reader found
+        records it could not split).
+    spec
+        The canonical table.
+    source_file, notes
+        For the result.
+    release_raw
+        Drop each text column from ``raw`` as soon as it is typed, so that a file of
+        millions of rows is never held twice (the caller must not need ``raw`` after).
+        A rejected row then shows, for each column, the text of a cell that could not be
+        read, and the value as read (e.g. ``2021-04-03``, ``true``) of every other cell.
+    """
     typed = {}
     # Problems are kept sparse, per column only for the rows that have one: a file of
     # millions of rows has few bad ones, and a dense table of reasons would be bigger than
     # the data.
     found: dict[str, pd.Series] = {}
+    unread: dict[str, pd.Series] = {}  # release_raw: the text of cells that were not read
+    index = raw.index
     for col in spec.columns:
         values, problem = parse_column(raw[col.name], col)
         typed[col.name] = values
         found[col.name] = problem[problem != ""].astype(object)
-    data = pd.DataFrame(typed, index=raw.index)
+        if release_raw:
+            unread[col.name] = raw.loc[found[col.name].index, col.name].astype(object)
+            del raw[col.name], values, problem
+    data = pd.DataFrame(typed, index=index)
     del typed
 
     def add(column: str, mask: pd.Series | np.ndarray, reason: str) -> None:
@@ -199,7 +225,28 @@ def parse_table(
             for check, rows in group.groupby("check", sort=False)["index"]:
                 add(column, raw.index.isin(rows.to_numpy()), str(check))
     problems = _dense(found, raw.index)
-    return _assemble(raw, data, problems, spec, source_file, notes or [])
+    if release_raw:
+        raw = _as_read(data, problems.index, unread)
+    return _assemble(raw, data, problems, spec, source_file, notes or [], index=index)
+
+
+def _as_read(data: pd.DataFrame, rows: pd.Index, unread: dict[str, pd.Series]) -> pd.DataFrame:
+    """Text of the rows ``rows``: the value as read, or the cell's text where it was not."""
+    out = {}
+    part = data.loc[rows]
+    for name, values in part.items():
+        if pd.api.types.is_datetime64_any_dtype(values):
+            text = values.dt.strftime("%Y-%m-%d")
+        elif pd.api.types.is_bool_dtype(values):
+            text = values.map({True: "true", False: "false"})
+        else:
+            text = values.astype("string")
+        text = text.astype(object).where(values.notna(), "")
+        cells = unread.get(name)
+        if cells is not None and len(cells):
+            text.loc[cells.index] = cells
+        out[name] = text
+    return pd.DataFrame(out, index=rows)
 
 
 def _union(parts) -> pd.Index:
@@ -248,9 +295,12 @@ def _assemble(
     spec: Table,
     source_file: str,
     notes: list[str],
+    *,
+    index: pd.Index,
 ) -> SourceResult:
-    bad = raw.index.isin(problems.index)
-    positions = np.arange(1, len(raw) + 1)
+    """The result: rows with a problem rejected (``raw`` holds at least their text)."""
+    bad = index.isin(problems.index)
+    positions = np.arange(1, len(index) + 1)
     if bad.any():
         first_col, reason = _reasons(problems)
         rejected = pd.DataFrame(
@@ -264,7 +314,7 @@ def _assemble(
         rejected = pd.concat(
             [
                 rejected,
-                raw.loc[bad, [c for c in raw.columns if c != RECORD_PROBLEM]]
+                raw.loc[problems.index, [c for c in raw.columns if c != RECORD_PROBLEM]]
                 .reset_index(drop=True)
                 .astype("string"),
             ],
@@ -276,7 +326,7 @@ def _assemble(
     result = SourceResult(
         table=spec.name,
         data=data.reset_index(drop=True),
-        rows_in=len(raw),
+        rows_in=len(index),
         rejected=rejected,
         notes=notes,
         files=[Path(source_file)],
@@ -326,6 +376,7 @@ def read_canonical(
     raw, notes = match_columns(raw, spec, path)
     if len(raw) == 0:
         raise InputError(f"the {table} file has a header but no data rows", file=path)
-    result = parse_table(raw, spec, source_file=path.name, notes=notes)
+    result = parse_table(raw, spec, source_file=path.name, notes=notes, release_raw=True)
+    del raw
     result.files = [path]
     return result
