@@ -164,7 +164,11 @@ def _check_window(result: SourceResult, column: str, params: Params) -> None:
 def _check_crimes(result: SourceResult) -> None:
     codes = normalise_codes(result.data["hocr_code"])
     result.data["hocr_code"] = codes
-    known = lookup_codes(codes)["known"].to_numpy(dtype=bool)
+    # Looked up once per distinct code: the reference has many columns, a file many rows.
+    distinct = pd.Series(pd.unique(codes.dropna()), dtype="string")
+    found = lookup_codes(distinct)
+    known_codes = set(distinct[found["known"].to_numpy(dtype=bool)])
+    known = codes.isin(known_codes).to_numpy(dtype=bool)
     result.reject(
         ~known,
         "hocr_code: unknown offence code (not in the Home Office Counting Rules reference)",
