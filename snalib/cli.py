@@ -119,6 +119,8 @@ def _render_args(p: argparse.ArgumentParser) -> None:
 
 
 def _print_summary(inputs) -> None:
+    from snalib.errors import plural
+
     table = inputs.summary()
     print(f"Data quality summary ({inputs.mode} data mode):")
     print(table.to_string(index=False))
@@ -127,7 +129,7 @@ def _print_summary(inputs) -> None:
             print(f"  note [{name}]: {note}")
         if result.n_rejected:
             print(
-                f"  {name}: {result.n_rejected:,} rejected rows, e.g. row "
+                f"  {name}: {plural(result.n_rejected, 'rejected row')}, e.g. row "
                 f"{int(result.rejected['source_row'].iloc[0])}: {result.rejected['reason'].iloc[0]}"
             )
 

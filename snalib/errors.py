@@ -11,6 +11,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 
+def plural(n: int, noun: str, nouns: str | None = None) -> str:
+    """``n`` and the noun, singular for 1: "1 rejected row", "2,345 rejected rows"."""
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {nouns or noun + 's'}"
+
+
 def _format_rows(rows: Sequence[int], limit: int = 8) -> str:
     rows = list(rows)
     shown = ", ".join(str(r) for r in rows[:limit])

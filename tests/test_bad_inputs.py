@@ -87,8 +87,17 @@ def _transform(path: Path, how: str) -> None:
         path.mkdir()
     elif how == "delete":
         path.unlink()
+    elif how == "huge-field":
+        _huge_field(path)
     else:
         raise ValueError(f"unknown transform {how}")
+
+
+def _huge_field(path: Path, chars: int = 200_000) -> None:
+    """Data row 2's last field becomes ``chars`` characters long (a runaway export)."""
+    header, rows = _rows(path)
+    rows[1][-1] = "x" * chars
+    _write_rows(path, header, rows)
 
 
 def _edit(folder: Path, edit: dict) -> None:
@@ -225,6 +234,7 @@ def test_bad_input_behaves_as_expected(case_dir, tmp_path, demo_base, capsys):
     for needle in expect.get("message") or []:
         assert needle in captured.err, f"'{needle}' not in the message:\n{captured.err}"
     _check_absent(expect, captured.err)
+    _assert_absent(expect, captured.out + captured.err)
     if code != 0:
         assert _fingerprint(setup["inputs"]) == inputs_before, "an input was changed"
         if run_before is not None:
@@ -235,6 +245,12 @@ def test_bad_input_behaves_as_expected(case_dir, tmp_path, demo_base, capsys):
         summary = load_inputs(load_params(setup["params"])).results[source].summary()
         for key, value in counts.items():
             assert summary[key] == value, (source, key, summary)
+
+
+def _assert_absent(expect: dict, said: str) -> None:
+    """``expect.absent``: words that must not appear in anything sna printed (jargon)."""
+    for needle in expect.get("absent") or []:
+        assert needle not in said, f"'{needle}' should not be said:\n{said}"
 
 
 def test_the_corpus_has_every_case_readable_and_described():

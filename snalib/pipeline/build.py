@@ -125,7 +125,7 @@ def write_data(inputs: Inputs, params: Params, run_dir: Path) -> None:
     for name, result in inputs.results.items():
         result.data.to_parquet(data_dir / f"{result.table}.parquet", index=False)
         if result.n_rejected:
-            result.rejected.to_csv(
+            result.rejected_for_analyst().to_csv(
                 data_dir / f"rejected_{result.table}.csv", index=False, lineterminator="\n"
             )
         quality["sources"][name] = result.summary()
