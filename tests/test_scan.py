@@ -146,6 +146,8 @@ def test_record_accounting_declared_as_such_is_not_read_as_counts():
         "There were 3 knife crimes in Northam.",
         "Two young people were admitted.",
         "In 2021/22, 4 homicides were recorded.",
+        "2 of 112 crimes have no recorded hour.",
+        "3 out of 1,250 serious violence crimes involved a firearm.",
         "Serious violence: 6,823 crimes, of which 0.04% involved a knife.",
     ],
 )

@@ -170,6 +170,12 @@ PROSE_COUNT = re.compile(
     rf"((?:\s+[A-Za-z][\w-]*){{0,3}}?)\s+\b({COUNT_NOUNS})\b",
     re.IGNORECASE,
 )
+#: "2 of 112 crimes": the first number counts the same thing as the second.
+PART_OF = re.compile(
+    rf"{_NUMBER}\s+(?:out\s+)?of\s+(?:the\s+)?(\d{{1,3}}(?:,\d{{3}})+|\d+)"
+    rf"((?:\s+[A-Za-z][\w-]*){{0,3}}?)\s+\b({COUNT_NOUNS})\b",
+    re.IGNORECASE,
+)
 PERCENT = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s*(?:%|per\s*cent\b)", re.IGNORECASE)
 BARE_INTEGER = re.compile(r"^\s*([1-9]\d{0,2}(?:,\d{3})+|[1-9]\d*)\s*$")  # "01" is a label
 #: Tables of at most this many rows are read as a whole for percentages and totals.
@@ -391,6 +397,10 @@ def prose_numbers(text: str, threshold: int) -> tuple[list[tuple[str, float]], l
     counts = []
     for m in PROSE_COUNT.finditer(text):
         value = _number(m.group(1)) if m.group(1) else SPELLED[m.group(2).lower()]
+        if value is not None:
+            counts.append((m.group(0).strip(), value))
+    for m in PART_OF.finditer(text):
+        value = _number(m.group(1))
         if value is not None:
             counts.append((m.group(0).strip(), value))
     percents = [

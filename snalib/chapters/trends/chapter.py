@@ -240,7 +240,9 @@ class TrendsChapter:
             counts=["count"],
             caption=f"{self.headline} by day of week and hour, {summary['span']}",
         )
-        found = findings.day_hour_findings(published.frame, summary, self.headline)
+        found = findings.day_hour_findings(
+            published.frame, summary, self.headline, self.run.rule().threshold
+        )
         fig = charts.day_hour_heatmap(published.frame, found["title"])
         figure = self.run.publish_figure(
             fig, "trend_day_hour", title=found["title"], alt=found["alt"], data=published.frame

@@ -378,7 +378,18 @@ def profile_findings(profile: pd.DataFrame, headline: str) -> dict[str, str]:
     return {"title": title, "alt": alt, "sentence": sentence}
 
 
-def day_hour_findings(table: pd.DataFrame, summary: dict, headline: str) -> dict[str, str]:
+def _missing_hour(missing: int, total: int, threshold: int) -> str:
+    if 1 <= missing < threshold:
+        return f"Fewer than {threshold} of {total:,} crimes have no recorded hour"
+    share = missing / total * 100 if total else 0
+    return f"{missing:,} of {total:,} crimes ({share:.1f}%) have no recorded hour"
+
+
+def day_hour_findings(
+    table: pd.DataFrame, summary: dict, headline: str, threshold: int = 1
+) -> dict[str, str]:
+    """Title, alt text and sentence of the day-by-hour heatmap. A count of crimes without a
+    recorded hour from 1 to ``threshold - 1`` is not given (nor its share): "fewer than"."""
     counts = pd.to_numeric(table["count"], errors="coerce").fillna(0)
     by_day = counts.groupby(table["day"], sort=False).sum()
     top_day = by_day.idxmax()
@@ -397,8 +408,7 @@ def day_hour_findings(table: pd.DataFrame, summary: dict, headline: str) -> dict
         f"In {summary['span']}, {share_day:.0f}% of {esc(headline.lower())} with a known hour "
         f"happened on a {top_day}; Friday to Sunday nights (20:00 to 03:59) account for "
         f"{share_wn:.0f}% of the week's crimes in {weekend_night.sum() / len(table) * 100:.0f}% "
-        f"of its hours. {missing:,} of {total:,} crimes "
-        f"({missing / total * 100 if total else 0:.1f}%) have no recorded hour and are left "
+        f"of its hours. {_missing_hour(missing, total, threshold)} and are left "
         "out of the heatmap. Cells with counts from 1 to the disclosure threshold are hatched "
         "grey, not coloured."
     )
