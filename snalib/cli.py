@@ -159,17 +159,11 @@ def _load_params(path: Path):
 
 
 def cmd_validate(args) -> int:
-    from snalib.definition.flags import flag_crimes
-    from snalib.inputs.load import load_inputs
-    from snalib.validation import check_coverage, check_definition_coverage
+    from snalib.pipeline.build import flag_against_definition, validate_inputs
 
     params = _load_params(args.params)
-    inputs = load_inputs(params)
-    notes = check_coverage(params, inputs)
-    crimes = inputs.results.get("crimes")
-    if crimes is not None and crimes.table == "crimes":
-        flagged = flag_crimes(crimes.data, params.definition)
-        check_definition_coverage(params, flagged, params.sources.crimes.path)
+    inputs, notes = validate_inputs(params)
+    flag_against_definition(inputs, params)
     _print_summary(inputs)
     for note in notes:
         print(f"  note [coverage]: {note}")
