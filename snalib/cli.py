@@ -17,7 +17,7 @@ import traceback
 from pathlib import Path
 
 from snalib import __version__
-from snalib.errors import InputError, NotebookFailed, RenderError
+from snalib.errors import DisclosureFailed, InputError, NotebookFailed, RenderError
 from snalib.paths import project_outputs
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT = 0, 1, 2
@@ -119,6 +119,8 @@ def _render_args(p: argparse.ArgumentParser) -> None:
 
 
 def _print_summary(inputs) -> None:
+    from snalib.errors import plural
+
     table = inputs.summary()
     print(f"Data quality summary ({inputs.mode} data mode):")
     print(table.to_string(index=False))
@@ -127,7 +129,7 @@ def _print_summary(inputs) -> None:
             print(f"  note [{name}]: {note}")
         if result.n_rejected:
             print(
-                f"  {name}: {result.n_rejected:,} rejected rows, e.g. row "
+                f"  {name}: {plural(result.n_rejected, 'rejected row')}, e.g. row "
                 f"{int(result.rejected['source_row'].iloc[0])}: {result.rejected['reason'].iloc[0]}"
             )
 
@@ -303,6 +305,16 @@ def _notebook_failure(exc: NotebookFailed) -> int:
     return EXIT_INTERNAL
 
 
+def _disclosure_failure(exc: DisclosureFailed) -> int:
+    where = f"{exc.kept}" if exc.kept else str(_log_path(exc).parent)
+    print(
+        f"sna: nothing was published: {exc}.\nEvery finding is in the log, kept in {where}; "
+        "the previous run, if any, is unchanged. Please report it with the log.",
+        file=sys.stderr,
+    )
+    return EXIT_INTERNAL
+
+
 def _render_failure(exc: RenderError) -> int:
     print(f"sna: {exc}\nThe full log is in {_log_path(exc)}.", file=sys.stderr)
     return EXIT_INTERNAL
@@ -343,6 +355,8 @@ def main(argv: list[str] | None = None) -> int:
         return _notebook_failure(exc)
     except RenderError as exc:
         return _render_failure(exc)
+    except DisclosureFailed as exc:
+        return _disclosure_failure(exc)
     except Exception as exc:  # noqa: BLE001 - the CLI's last line of defence
         return _internal_failure(exc)
     finally:

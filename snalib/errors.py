@@ -11,6 +11,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 
+def plural(n: int, noun: str, nouns: str | None = None) -> str:
+    """``n`` and the noun, singular for 1: "1 rejected row", "2,345 rejected rows"."""
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {nouns or noun + 's'}"
+
+
 def _format_rows(rows: Sequence[int], limit: int = 8) -> str:
     rows = list(rows)
     shown = ", ".join(str(r) for r in rows[:limit])
@@ -101,3 +106,21 @@ class NotebookFailed(RuntimeError):
 class RenderError(RuntimeError):
     """A report could not be rendered: Quarto failed, or a chapter embeds a cell that has
     no output (an internal failure: exit 1 with the log)."""
+
+
+class DisclosureFailed(RuntimeError):
+    """The disclosure scanner found small counts in what a build was about to publish.
+
+    Nothing is published: the run is not put in place, the previous run is unchanged, and
+    the log (with every finding) is kept. This is a failure of sna's disclosure control on
+    these data (exit 1): report it with the log.
+    """
+
+    def __init__(self, findings: list, kept: Path | None = None) -> None:
+        self.findings, self.kept = list(findings), kept
+        shown = "; ".join(str(f) for f in self.findings[:3])
+        more = f" and {len(self.findings) - 3} more" if len(self.findings) > 3 else ""
+        super().__init__(
+            f"the disclosure check found {len(self.findings)} small "
+            f"count{'s' if len(self.findings) != 1 else ''} in the outputs: {shown}{more}"
+        )

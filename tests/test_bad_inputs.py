@@ -12,6 +12,7 @@ import gzip
 import hashlib
 import io
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from snalib import synth
 from snalib.cli import main
 from snalib.inputs.load import load_inputs
 from snalib.params import load_params
+from snalib.publish.scan import scan_run
 from tests.conftest import HANDWRITTEN, ROOT
 
 CORPUS = ROOT / "tests" / "bad_inputs"
@@ -85,8 +87,17 @@ def _transform(path: Path, how: str) -> None:
         path.mkdir()
     elif how == "delete":
         path.unlink()
+    elif how == "huge-field":
+        _huge_field(path)
     else:
         raise ValueError(f"unknown transform {how}")
+
+
+def _huge_field(path: Path, chars: int = 200_000) -> None:
+    """Data row 2's last field becomes ``chars`` characters long (a runaway export)."""
+    header, rows = _rows(path)
+    rows[1][-1] = "x" * chars
+    _write_rows(path, header, rows)
 
 
 def _edit(folder: Path, edit: dict) -> None:
@@ -182,6 +193,19 @@ def _prepare(case_dir: Path, case: dict, tmp_path: Path, demo_base: Path) -> dic
     return {"argv": argv, "inputs": inputs, "params": params_path, "out": out}
 
 
+def _assert_published_clean(run_dir: Path) -> None:
+    """What the run publishes passes the disclosure scanner, and no CSV cell of it begins
+    with = + @ (or - followed by text): a spreadsheet would run it as a formula."""
+    assert scan_run(run_dir) == []
+    csvs = sorted((run_dir / "tables").glob("*.csv")) + sorted((run_dir / "figures").glob("*.csv"))
+    assert csvs
+    for path in csvs:
+        with open(path, newline="", encoding="utf-8") as f:
+            for row in csv.reader(f):
+                for cell in row:
+                    assert not re.match(r"[=+@\t\r]|-(?![\d.])", cell), (path.name, cell)
+
+
 def _params_argument(case: dict, inputs: Path, params_path: Path) -> Path:
     """What the command is given as its params file: params.yaml, or ``params_file`` (a
     path in the input folder, e.g. crimes.csv, or "." for the folder itself)."""
@@ -210,14 +234,23 @@ def test_bad_input_behaves_as_expected(case_dir, tmp_path, demo_base, capsys):
     for needle in expect.get("message") or []:
         assert needle in captured.err, f"'{needle}' not in the message:\n{captured.err}"
     _check_absent(expect, captured.err)
+    _assert_absent(expect, captured.out + captured.err)
     if code != 0:
         assert _fingerprint(setup["inputs"]) == inputs_before, "an input was changed"
         if run_before is not None:
             assert _fingerprint(setup["out"]) == run_before, "the earlier run was changed"
+    if expect.get("published") == "clean":
+        _assert_published_clean(Path(setup["out"]))
     for source, counts in (expect.get("counts") or {}).items():
         summary = load_inputs(load_params(setup["params"])).results[source].summary()
         for key, value in counts.items():
             assert summary[key] == value, (source, key, summary)
+
+
+def _assert_absent(expect: dict, said: str) -> None:
+    """``expect.absent``: words that must not appear in anything sna printed (jargon)."""
+    for needle in expect.get("absent") or []:
+        assert needle not in said, f"'{needle}' should not be said:\n{said}"
 
 
 def test_the_corpus_has_every_case_readable_and_described():

@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from snalib.cli import main
+from snalib.publish.scan import scan_run
 from tests.conftest import FIXTURES
 
 GOLDEN = FIXTURES / "golden"
@@ -60,6 +61,7 @@ def test_small_demo_tables_are_unchanged(tmp_path):
     out = tmp_path / "demo"
     argv = ["demo", "--scale", "0.05", "--renderer", "builtin", "--out", str(out), "--quiet"]
     assert main(argv) == 0
+    assert scan_run(out) == []  # the disclosure scanner passes on the demo
     _check(out, GOLDEN / "demo-scale-0.05.sha256")
 
 
@@ -67,4 +69,5 @@ def test_small_demo_tables_are_unchanged(tmp_path):
 def test_full_demo_tables_are_unchanged(tmp_path):
     out = tmp_path / "demo"
     assert main(["demo", "--renderer", "builtin", "--out", str(out), "--quiet"]) == 0
+    assert scan_run(out) == []
     _check(out, GOLDEN / "demo-full.sha256")

@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 
 from snalib.cli import main
+from snalib.publish.scan import scan_run
 from tests.conftest import ROOT, shared_path
 
 pytestmark = pytest.mark.xdist_group("public")
@@ -77,6 +78,36 @@ def test_excerpt_build_counts_equal_an_independent_count_of_the_excerpt_files(ex
     assert "public data only" in (excerpt_run / "sna" / "definition.html").read_text()
 
 
+def test_the_disclosure_scanner_passes_the_excerpt_build_and_fails_a_leak_put_into_it(
+    excerpt_run, tmp_path
+):
+    """Acceptance of issue 9: the scanner passes on the public build, and fails on a
+    deliberately unsuppressed table and on a percentage that reveals a small count."""
+    assert scan_run(excerpt_run) == []
+    leaky = tmp_path / "run"
+    shutil.copytree(excerpt_run, leaky)
+    series = pd.read_csv(leaky / "tables" / "monthly_series.csv", dtype=str)
+    row = series.index[series["count"] == "[c]"][0]
+    series.loc[row, "count"] = "3"  # the withheld count, published after all
+    series.to_csv(leaky / "tables" / "monthly_series.csv", index=False)
+    found = scan_run(leaky)
+    assert [(f.path, f.where, f.value) for f in found] == [
+        ("tables/monthly_series.csv", f"row {row + 1}, column count", "3")
+    ]
+    series.loc[row, "count"] = "[c]"
+    series.to_csv(leaky / "tables" / "monthly_series.csv", index=False)
+    page = leaky / "sna" / "index.html"
+    text = page.read_text(encoding="utf-8")
+    page.write_text(
+        text.replace("</main>", "<p>Of 1,250 crimes, 0.24% involved a firearm.</p></main>", 1),
+        encoding="utf-8",
+    )
+    found = scan_run(leaky)
+    assert [(f.path, f.reason) for f in found] == [
+        ("sna/index.html", "the percentage reveals a count of 3")
+    ]
+
+
 @pytest.mark.shared
 def test_public_build_renders_with_the_renderer_recorded_and_no_warning(public_run):
     manifest = json.loads((public_run / "manifest.json").read_text())
@@ -114,3 +145,8 @@ def test_public_build_reconciles_every_source(public_run):
     crimes = quality["sources"]["crimes"]
     assert crimes["rows_in"] == 134_630
     assert crimes["excluded_by_reason"]["anti-social behaviour (no Crime ID)"] == 13_003
+
+
+@pytest.mark.shared
+def test_the_disclosure_scanner_passes_the_public_build(public_run):
+    assert scan_run(public_run) == []

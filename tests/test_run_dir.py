@@ -253,3 +253,31 @@ def test_demo_data_never_overwrites_files_that_are_not_demo_data(tmp_path, capsy
     again = tmp_path / "demo"
     assert main(["demo-data", str(again), "--scale", "0.01"]) == 0
     assert main(["demo-data", str(again), "--scale", "0.01"]) == 0  # earlier demo data: fine
+
+
+def test_a_disclosure_finding_publishes_nothing_and_keeps_the_findings_in_the_log(
+    inputs, tmp_path, capsys, monkeypatch
+):
+    """The scanner is the build's last check: a small count found in the outputs stops the
+    build before the run is put in place."""
+    from snalib.pipeline import build as build_module
+    from snalib.publish import scan
+
+    out = tmp_path / "run"
+    assert _build(inputs / "params.yaml", out, capsys)[0] == 0
+    earlier = _fingerprint(out)
+
+    def leaky_scan(run_dir):
+        (Path(run_dir) / "tables" / "leak.csv").write_text("district,count\nNorth,1\n")
+        return scan.scan_run(run_dir)
+
+    monkeypatch.setattr(build_module, "scan_run", leaky_scan)
+    code, err = _build(inputs / "params.yaml", out, capsys)
+    assert code == 1
+    assert "nothing was published: the disclosure check found 1 small count" in err
+    assert "tables/leak.csv, row 1, column count: 1" in err
+    assert _fingerprint(out) == earlier
+    kept = [k for k in (tmp_path / "run.failed").iterdir() if k.is_dir()]
+    assert len(kept) == 1 and str(kept[0]) in err
+    assert "disclosure: tables/leak.csv" in (kept[0] / "logs" / "build.log").read_text()
+    assert not (tmp_path / "run.building").exists()

@@ -255,6 +255,21 @@ def test_a_series_with_too_few_events_is_reported_not_estimated():
     assert e["rate_ratio"].isna().all() and "fewer than 20 events" in e["note"].iloc[0]
 
 
+def test_a_period_wholly_without_events_is_left_out_of_the_model_not_a_crash():
+    """Knife crime in a small area: no event in the lockdown's months. The step's rate ratio
+    runs to 0; the model leaves that period out with the reason (it used to fail the build
+    with 'exog contains inf or nans')."""
+    rng = np.random.default_rng(7)
+    y = rng.poisson(expected_monthly(base=1.0)).astype(float)
+    months = month_frame(START, END)
+    y[((months["month"] >= "2020-03") & (months["month"] <= "2020-06")).to_numpy()] = 0
+    fit = fit_series(y, [LOCKDOWN])
+    assert fit.estimated
+    effects = fit.effects()
+    note = effects.loc[effects["period"] == "Lockdown", "note"].iloc[0]
+    assert "too few events in this series during the period" in note
+
+
 def _coverage(n_sims: int, effect: float, alpha: float, seed: int) -> tuple[float, float]:
     """Share of simulated series whose 95% CI covers ``effect``; share significant at 5%."""
     rng = np.random.default_rng(seed)

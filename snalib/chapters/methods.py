@@ -115,6 +115,7 @@ def inputs_table(run: RunContext) -> PublishedTable | str:
     published = run.publish_table(
         frame,
         "provenance_inputs",
+        counts=None,  # record accounting, not counts of people or events
         caption="Input files with their sha256 checksums and reconciliation",
         labels={
             "source": "Source",
@@ -140,6 +141,7 @@ def parameters_table(run: RunContext) -> PublishedTable | str:
     published = run.publish_table(
         frame,
         "provenance_parameters",
+        counts=None,  # record accounting, not counts of people or events
         caption="Parameters of this run (validated)",
         labels={"parameter": "Parameter", "value": "Value"},
     )
@@ -154,6 +156,7 @@ def versions_table(run: RunContext) -> PublishedTable | str:
     published = run.publish_table(
         frame,
         "provenance_versions",
+        counts=None,  # record accounting, not counts of people or events
         caption="Software versions",
         labels={"component": "Component", "version": "Version"},
     )
@@ -168,6 +171,7 @@ def stages_table(run: RunContext) -> PublishedTable | str:
     published = run.publish_table(
         frame,
         "provenance_stages",
+        counts=None,  # record accounting, not counts of people or events
         caption="Pipeline stages run before this appendix, with timings",
         labels={"stage": "Stage", "status": "Status", "seconds": "Seconds"},
         formats={"seconds": ".1f"},

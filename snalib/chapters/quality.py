@@ -28,6 +28,7 @@ def reconciliation_table(run: RunContext) -> PublishedTable:
     return run.publish_table(
         reconciliation.reconciliation_table(run.quality()),
         "data_quality",
+        counts=None,  # record accounting, not counts of people or events
         caption="Records in each source: included, excluded with a reason, rejected",
         labels={
             "source": "Source",
@@ -53,6 +54,7 @@ def reasons_table(run: RunContext) -> PublishedTable | str:
     return run.publish_table(
         reasons,
         "data_quality_reasons",
+        counts=None,  # record accounting, not counts of people or events
         caption="Why records were excluded or rejected",
         labels={"source": "Source", "outcome": "Outcome", "reason": "Reason", "records": "Records"},
     )
@@ -69,6 +71,7 @@ def notes_table(run: RunContext) -> PublishedTable | str:
     return run.publish_table(
         notes,
         "data_quality_notes",
+        counts=None,  # record accounting, not counts of people or events
         caption="Notes from reading the sources",
         labels={"source": "Source", "note": "Note"},
     )

@@ -416,6 +416,15 @@ def _pandera_dtype(kind: str):
     }[KINDS[kind][1]]
 
 
+def _consecutive_years(values: pd.Series) -> pd.Series:
+    """True where a value is not YYYY/YY, or is one with YY the year after YYYY (2021/22)."""
+    text = values.astype("string")
+    fy = text.str.fullmatch(r"\d{4}/\d{2}").fillna(False).astype(bool)
+    start = pd.to_numeric(text.str.slice(0, 4), errors="coerce")
+    end = pd.to_numeric(text.str.slice(5, 7), errors="coerce")
+    return (~fy | ((start + 1) % 100 == end)).fillna(True).astype(bool)
+
+
 def _checks(col: Column) -> list[pa.Check]:
     checks: list[pa.Check] = []
     if col.kind == "hour":
@@ -438,6 +447,12 @@ def _checks(col: Column) -> list[pa.Check]:
                 r"^(\d{4}-(0[1-9]|1[0-2])|\d{4}/\d{2})$", error="expected YYYY/YY or YYYY-MM"
             )
         )
+        checks.append(
+            pa.Check(
+                _consecutive_years,
+                error="not a financial year: YYYY/YY must be two consecutive years, e.g. 2021/22",
+            )
+        )
     elif col.kind == "age_band":
         checks.append(
             pa.Check.str_matches(
@@ -454,18 +469,21 @@ def _checks(col: Column) -> list[pa.Check]:
 
 
 @cache
-def schema(table: str) -> pa.DataFrameSchema:
+def schema(table: str, *, uniqueness: bool = True) -> pa.DataFrameSchema:
     """The pandera schema of a canonical table, as read (typed) by ``sna``.
 
     Optional columns that are absent from a file are added as empty by the reader, so the
     schema lists every column. Extra columns are dropped by the reader before validation.
+    ``uniqueness=False`` leaves out the unique and unique-together checks, for a reader
+    that has already rejected the repeats (and should not pay for a second hash of
+    millions of identifiers).
     """
     t = TABLES[table]
     columns = {
         c.name: pa.Column(
             _pandera_dtype(c.kind),
             nullable=c.nullable or not c.required,
-            unique=c.unique,
+            unique=c.unique and uniqueness,
             checks=_checks(c),
             description=c.description,
             title=c.name,
@@ -477,7 +495,7 @@ def schema(table: str) -> pa.DataFrameSchema:
         name=t.name,
         strict=True,
         ordered=False,
-        unique=list(t.unique_together) or None,
+        unique=(list(t.unique_together) or None) if uniqueness else None,
         report_duplicates="all",
         description=t.description,
     )

@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from snalib.definition.offence_codes import lookup_codes, normalise_codes
-from snalib.errors import InputError
+from snalib.errors import InputError, plural
 from snalib.inputs.contract import TABLES, schema
 from snalib.inputs.sources.base import SourceResult
 from snalib.inputs.sources.canonical import read_canonical
@@ -101,8 +101,15 @@ def read_source(
     """
     fmt = spec.format
     if fmt == "canonical":
-        _check_options(spec, name, set(), params)
-        return read_canonical(spec.path, name)
+        _check_options(spec, name, {"allow_columns"}, params)
+        allow = spec.options.get("allow_columns") or []
+        if isinstance(allow, str) or not all(isinstance(a, str) for a in allow):
+            raise InputError(
+                f"sources.{name}.options.allow_columns: expected a list of column names, e.g. "
+                "[Notes]",
+                file=params.source_file,
+            )
+        return read_canonical(spec.path, name, allow_columns=allow)
     if fmt == "force_extract":
         return read_force_extract(spec.path, name, spec.options)
     expected_table = {
@@ -165,7 +172,11 @@ def _check_window(result: SourceResult, column: str, params: Params) -> None:
 def _check_crimes(result: SourceResult) -> None:
     codes = normalise_codes(result.data["hocr_code"])
     result.data["hocr_code"] = codes
-    known = lookup_codes(codes)["known"].to_numpy(dtype=bool)
+    # Looked up once per distinct code: the reference has many columns, a file many rows.
+    distinct = pd.Series(pd.unique(codes.dropna()), dtype="string")
+    found = lookup_codes(distinct)
+    known_codes = set(distinct[found["known"].to_numpy(dtype=bool)])
+    known = codes.isin(known_codes).to_numpy(dtype=bool)
     result.reject(
         ~known,
         "hocr_code: unknown offence code (not in the Home Office Counting Rules reference)",
@@ -196,6 +207,9 @@ def _examples(rejected: pd.DataFrame, n: int = 3) -> str:
     out = []
     for _, row in rejected.head(n).iterrows():
         column = str(row.get("column", ""))
+        if not column or column == "nan":  # a problem of the whole record
+            out.append(f"row {int(row['source_row'])} ({row['reason']})")
+            continue
         value = row.get(column, None) if column in rejected.columns else None
         shown = (
             f" {column}={str(value)[:40]!r}"
@@ -212,10 +226,11 @@ def _check_rejections(name: str, result: SourceResult, params: Params, path: Pat
     share = result.n_rejected / result.rows_in
     if share > params.validation.max_rejected_share:
         top = result.rejected["reason"].value_counts().head(3)
-        reasons = "; ".join(f"{reason} ({n:,} rows)" for reason, n in top.items())
+        reasons = "; ".join(f"{reason} ({plural(n, 'row')})" for reason, n in top.items())
         rows = result.rejected["source_row"].head(8).astype(int).tolist()
         raise InputError(
-            f"{result.n_rejected:,} of {result.rows_in:,} {name} rows ({share:.1%}) were rejected, "
+            f"{result.n_rejected:,} of {plural(result.rows_in, name + ' row')} ({share:.1%}) "
+            f"{'was' if result.n_rejected == 1 else 'were'} rejected, "
             f"more than the {params.validation.max_rejected_share:.0%} allowed by "
             f"validation.max_rejected_share. Most common reasons: {reasons}. "
             f"For example: {_examples(result.rejected)}. Fix the extract or raise the threshold.",
@@ -290,14 +305,18 @@ def _cross_checks(results: dict[str, SourceResult]) -> None:
         missing = int(area.isna().sum())
         outside = int((area.notna() & ~area.isin(lsoas)).sum())
         if missing:
+            one = missing == 1
             result.notes.append(
-                f"{missing:,} records have no area code: they count in force-level figures and "
-                "are left out of area-level rates"
+                f"{plural(missing, 'record')} {'has' if one else 'have'} no area code: "
+                f"{'it counts' if one else 'they count'} in force-level figures and "
+                f"{'is' if one else 'are'} left out of area-level rates"
             )
         if outside:
+            one = outside == 1
             result.notes.append(
-                f"{outside:,} records have an area code outside the force's LSOAs: they count in "
-                "force-level figures and are left out of area-level rates"
+                f"{plural(outside, 'record')} {'has' if one else 'have'} an area code outside "
+                f"the force's LSOAs: {'it counts' if one else 'they count'} in force-level "
+                f"figures and {'is' if one else 'are'} left out of area-level rates"
             )
 
 

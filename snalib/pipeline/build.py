@@ -22,7 +22,7 @@ from papermill.exceptions import PapermillExecutionError
 from tqdm import tqdm
 
 from snalib.definition.flags import flag_crimes
-from snalib.errors import InputError, NotebookFailed
+from snalib.errors import DisclosureFailed, InputError, NotebookFailed
 from snalib.inputs.load import Inputs, load_inputs
 from snalib.params import Params
 from snalib.pipeline.manifest import build_manifest, write_manifest
@@ -32,6 +32,7 @@ from snalib.pipeline.notebooks import (
     execute_notebook,
 )
 from snalib.pipeline.rundir import check_run_dir, keep_evidence, start_staging, swap_into_place
+from snalib.publish.scan import published_files, scan_run
 from snalib.render import choose_renderer, prepare_reports, render_report
 from snalib.validation import check_coverage, check_definition_coverage
 
@@ -124,7 +125,7 @@ def write_data(inputs: Inputs, params: Params, run_dir: Path) -> None:
     for name, result in inputs.results.items():
         result.data.to_parquet(data_dir / f"{result.table}.parquet", index=False)
         if result.n_rejected:
-            result.rejected.to_csv(
+            result.rejected_for_analyst().to_csv(
                 data_dir / f"rejected_{result.table}.csv", index=False, lineterminator="\n"
             )
         quality["sources"][name] = result.summary()
@@ -216,7 +217,7 @@ def build(
     handler = _setup_log(staging / "logs" / "build.log")
     renderer_used = choose_renderer(renderer)
     stages: list[dict] = []
-    steps = 5 + len(notebooks) + len(reports)
+    steps = 6 + len(notebooks) + len(reports)
     bar = Progress(steps, enabled=progress)
     running: NotebookStage | None = None
     try:
@@ -255,6 +256,8 @@ def build(
         for report in reports:
             with _stage(stages, bar, f"render {report} ({renderer_used})"):
                 render_report(report, staging, renderer_used, title=(titles or {}).get(report))
+        with _stage(stages, bar, "scan the outputs for disclosure"):
+            check_disclosure(staging)
         with _stage(stages, bar, "manifest"):
             manifest("complete", outputs=True)
         manifest("complete", outputs=True)  # records the manifest stage's own timing
@@ -275,10 +278,23 @@ def build(
             exc.sna_log = kept / "logs" / "build.log"  # type: ignore[attr-defined]
         if isinstance(exc, PapermillExecutionError) and notebook:
             raise NotebookFailed.from_papermill(exc, notebook, kept) from exc
+        if isinstance(exc, DisclosureFailed):
+            exc.kept = kept
         raise
     _close_log(bar, handler)
     swap_into_place(paths)
     return BuildResult(run_dir=run_dir, renderer=renderer_used, stages=stages, inputs=inputs)
+
+
+def check_disclosure(run_dir: Path) -> None:
+    """The last check before a run is put in place: the scanner reads every published file;
+    any finding stops the build (nothing published) and every finding goes to the log."""
+    findings = scan_run(run_dir)
+    for finding in findings:
+        log.error("disclosure: %s", finding)
+    if findings:
+        raise DisclosureFailed(findings)
+    log.info("disclosure scan: no small count in %d published files", len(published_files(run_dir)))
 
 
 def _close_log(bar: Progress, handler: logging.Handler) -> None:

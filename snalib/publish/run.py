@@ -32,6 +32,7 @@ import pandas as pd
 
 from snalib.params import Params, params_from_json
 from snalib.publish.disclosure import Rule, protect, rule_from_params
+from snalib.publish.scan import declare
 from snalib.publish.tables import PublishedFigure, PublishedTable, figure_bytes, write_csv
 
 DATA = "data"
@@ -83,7 +84,7 @@ class RunContext:
         name: str,
         *,
         caption: str,
-        counts: Iterable[str] = (),
+        counts: Iterable[str] | None = (),
         rates: Mapping[str, str] | None = None,
         source: str = "police",
         labels: Mapping[str, str] | None = None,
@@ -96,18 +97,21 @@ class RunContext:
         ----------
         counts, rates
             Columns holding counts, and rate columns mapped to the count they rest on
-            (see :func:`snalib.publish.disclosure.protect`).
+            (see :func:`snalib.publish.disclosure.protect`). ``counts=None`` declares that
+            the table holds no counts of people or events (e.g. the accounting of input
+            records); the disclosure scanner then does not read its columns as counts.
         source
             Which disclosure rule applies ("hes" for admissions).
         labels, formats, show
             Column headings, number formats and the columns shown in the chapter (the CSV
             always has every column).
         """
-        protected = protect(frame, self.rule(source), counts=counts, rates=rates)
+        protected = protect(frame, self.rule(source), counts=counts or (), rates=rates)
         if not protected["notes"].astype(bool).any():
             protected = protected.drop(columns="notes")
         path = self.dir / TABLES / f"{name}.csv"
         write_csv(protected, path)
+        declare(self.dir, path, counts)
         shown = show if show is None else [c for c in show if c in protected.columns]
         if shown is not None and "notes" in protected.columns and "notes" not in shown:
             shown = [*shown, "notes"]
@@ -144,4 +148,5 @@ class RunContext:
         if not protected["notes"].astype(bool).any():
             protected = protected.drop(columns="notes")
         write_csv(protected, folder / f"{name}.csv")
+        declare(self.dir, folder / f"{name}.csv", counts)
         return PublishedFigure(name, title, alt, svg, folder / f"{name}.csv", note)

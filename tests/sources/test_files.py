@@ -37,8 +37,11 @@ def test_read_text_table_reads_a_set_encoding_and_separator(tmp_path):
 def test_read_text_table_not_utf8_says_how_to_fix_it(tmp_path):
     path = tmp_path / "t.csv"
     path.write_bytes("place,n\nCaf\u00e9,1\n".encode("cp1252"))
-    with pytest.raises(InputError, match="not UTF-8 text .*; save it as CSV UTF-8"):
+    with pytest.raises(InputError, match="not UTF-8 text: row 1 has the byte 0xE9") as caught:
         read_text_table(path, table="t")
+    assert "Latin-1 / Windows-1252" in caught.value.message
+    assert "save it as CSV UTF-8" in caught.value.message
+    assert caught.value.rows == [1]
     with pytest.raises(InputError, match=f"set {OPTION}.encoding to the file's encoding"):
         read_text_table(path, table="t", option=OPTION)
 

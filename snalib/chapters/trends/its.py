@@ -278,6 +278,9 @@ def fit_step_glm(y, x: pd.DataFrame, offset, family, steps: list[str], **fit_kwa
         for k, col in enumerate(steps):
             xs = x[col].to_numpy()
             log_mult = step_multiplier(xs, beta[k])
+            if not np.isfinite(log_mult).all():
+                # The rate ratio runs to 0 (a period wholly without events): no estimate.
+                raise StepDiverged(col)
             d = xs * np.exp(beta[k] - log_mult)
             work[col] = d
             correction += log_mult - d * beta[k]

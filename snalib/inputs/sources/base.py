@@ -9,6 +9,7 @@ row in a data.police.uk file) or *rejected* (it broke the contract; it is writte
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -105,6 +106,22 @@ class SourceResult:
         )
         self.data = self.data.loc[~mask]
 
+    def rejected_for_analyst(self) -> pd.DataFrame:
+        """The rejected rows as written to ``data/rejected_<table>.csv``.
+
+        Only the rejection columns and the contract's columns (no column the contract does
+        not know, so nothing the extract carried beyond it), every cell text, and every
+        cell that a spreadsheet would run as a formula (beginning with ``=``, ``+``, ``-``,
+        ``@``, a tab or a carriage return) prefixed with ``'``, as the OWASP guidance on
+        CSV injection advises. Plain numbers such as ``-4`` are left as they are.
+        """
+        from snalib.inputs.contract import TABLES  # the contract imports nothing from here
+
+        known = set(TABLES[self.table].names) if self.table in TABLES else set()
+        keep = REJECTED_COLUMNS + [c for c in self.rejected.columns if c in known]
+        out = self.rejected.reindex(columns=keep)
+        return out.apply(formula_safe)
+
     def summary(self) -> dict[str, object]:
         """Counts for the data quality chapter and the manifest."""
         reasons = (
@@ -126,3 +143,23 @@ class SourceResult:
             "rejected_by_reason": {k: int(v) for k, v in reasons.items()},
             "notes": list(self.notes),
         }
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
+
+
+def formula_safe(column: pd.Series) -> pd.Series:
+    """A column as text, with cells a spreadsheet would run as a formula made inert.
+
+    Follows the OWASP guidance on CSV injection: a cell beginning with ``=``, ``+``,
+    ``-``, ``@``, a tab or a carriage return is prefixed with a single quote. A plain
+    number (``-4``, ``+1.5``) cannot be a formula and is left as written.
+
+    References
+    ----------
+    OWASP, "CSV Injection", https://owasp.org/www-community/attacks/CSV_Injection
+    """
+    text = column.astype("string").fillna("")
+    risky = text.str.startswith(_FORMULA_START) & ~text.str.match(_PLAIN_NUMBER)
+    return text.mask(risky, "'" + text)

@@ -17,13 +17,16 @@ import pandera.errors
 
 from snalib.errors import InputError
 from snalib.inputs.contract import TABLES, Column, Table, schema
+from snalib.inputs.personal import check_personal_columns
 from snalib.inputs.sources.base import REJECTED_COLUMNS, SourceResult
-from snalib.inputs.sources.files import read_text_table
+from snalib.inputs.sources.files import RECORD_PROBLEM, read_text_table
 
 _TRUE = {"true", "1", "y", "yes", "t"}
 _FALSE = {"false", "0", "n", "no", "f"}
 _BOOL = {**dict.fromkeys(_TRUE, True), **dict.fromkeys(_FALSE, False)}
 _SEX = {"M": "M", "MALE": "M", "F": "F", "FEMALE": "F"}
+# The pseudo-column of problems that belong to a whole record, not to one cell.
+_ROW = "(row)"
 _MISSING_MARKERS = {"", "NA", "N/A", "NULL", "NAN", "NONE"}
 
 
@@ -46,26 +49,31 @@ def match_columns(frame: pd.DataFrame, spec: Table, path: Path) -> tuple[pd.Data
     missing = [c for c in spec.required_names if c not in frame.columns]
     if missing:
         hints = []
+        # Only a column that is not itself a contract column can be a misspelling of one:
+        # 'victim_sex' is never offered for a missing 'victim_age'.
+        candidates = [c for c in frame.columns if c not in spec.names and c != RECORD_PROBLEM]
         for m in missing:
-            close = difflib.get_close_matches(m, list(frame.columns), n=1, cutoff=0.6)
+            close = difflib.get_close_matches(m, candidates, n=1, cutoff=0.8)
             if close:
                 hints.append(f"'{close[0]}' looks like '{m}'")
         hint = f" ({'; '.join(hints)})" if hints else ""
         raise InputError(
             f"required column(s) {', '.join(repr(m) for m in missing)} missing from the "
-            f"{spec.name} file{hint}. The file has: {', '.join(frame.columns[:20])}. Expected "
+            f"{spec.name} file{hint}. The file has: "
+            f"{', '.join(c for c in frame.columns[:20] if c != RECORD_PROBLEM)}. Expected "
             f"the columns of the '{spec.name}' table in docs/data-contract.md.",
             file=path,
             column=missing[0],
         )
-    extra = [c for c in frame.columns if c not in spec.names]
+    extra = [c for c in frame.columns if c not in spec.names and c != RECORD_PROBLEM]
     if extra:
         notes.append("extra columns ignored: " + ", ".join(extra))
         frame = frame.drop(columns=extra)
     for col in spec.columns:
         if col.name not in frame.columns:
             frame[col.name] = ""
-    return frame[spec.names], notes
+    keep = spec.names + ([RECORD_PROBLEM] if RECORD_PROBLEM in frame.columns else [])
+    return frame[keep], notes
 
 
 # --------------------------------------------------------------------------- cell level
@@ -85,7 +93,7 @@ def parse_column(text: pd.Series, col: Column) -> tuple[pd.Series, pd.Series]:
     problem
         A string Series: empty where the cell is fine, otherwise the reason it is not.
     """
-    text = text.astype(str)
+    text = text.astype("str")
     stripped = text.str.strip()
     missing = _is_missing(text)
     problem = pd.Series("", index=text.index, dtype=object)
@@ -133,42 +141,131 @@ def parse_column(text: pd.Series, col: Column) -> tuple[pd.Series, pd.Series]:
 
 
 def parse_table(
-    raw: pd.DataFrame, spec: Table, *, source_file: str, notes: list[str] | None = None
+    raw: pd.DataFrame,
+    spec: Table,
+    *,
+    source_file: str,
+    notes: list[str] | None = None,
+    release_raw: bool = False,
 ) -> SourceResult:
-    """Parse a text frame already matched to ``spec`` into a :class:`SourceResult`."""
+    """Parse a text frame already matched to ``spec`` into a :class:`SourceResult`.
+
+    Parameters
+    ----------
+    raw
+        Text columns named as in ``spec`` (and ``_record_problem`` when the reader found
+        records it could not split).
+    spec
+        The canonical table.
+    source_file, notes
+        For the result.
+    release_raw
+        Drop each text column from ``raw`` as soon as it is typed, so that a file of
+        millions of rows is never held twice (the caller must not need ``raw`` after).
+        A rejected row then shows, for each column, the text of a cell that could not be
+        read, and the value as read (e.g. ``2021-04-03``, ``true``) of every other cell.
+    """
     typed = {}
-    problems = pd.DataFrame(index=raw.index)
+    # Problems are kept sparse, per column only for the rows that have one: a file of
+    # millions of rows has few bad ones, and a dense table of reasons would be bigger than
+    # the data.
+    found: dict[str, pd.Series] = {}
+    unread: dict[str, pd.Series] = {}  # release_raw: the text of cells that were not read
+    index = raw.index
     for col in spec.columns:
         values, problem = parse_column(raw[col.name], col)
         typed[col.name] = values
-        problems[col.name] = problem
-    data = pd.DataFrame(typed, index=raw.index)
+        found[col.name] = problem[problem != ""].astype(object)
+        if release_raw:
+            unread[col.name] = raw.loc[found[col.name].index, col.name].astype(object)
+            del raw[col.name], values, problem
+    data = pd.DataFrame(typed, index=index)
+    del typed
+
+    def add(column: str, mask: pd.Series | np.ndarray, reason: str) -> None:
+        rows = raw.index[np.asarray(mask, dtype=bool)]
+        rows = rows[~rows.isin(found[column].index)]
+        if len(rows):
+            found[column] = pd.concat([found[column], pd.Series(reason, index=rows, dtype=object)])
 
     # Duplicates: keep the first occurrence, reject the repeats.
     for col in spec.columns:
         if col.unique:
             dup = data[col.name].notna() & data[col.name].duplicated(keep="first")
-            problems.loc[dup & (problems[col.name] == ""), col.name] = f"duplicate {col.name}"
+            add(col.name, dup, f"duplicate {col.name}")
     if spec.unique_together:
         dup = data.duplicated(subset=list(spec.unique_together), keep="first")
-        first = spec.unique_together[0]
-        problems.loc[dup & (problems[first] == ""), first] = (
-            "duplicate combination of " + ", ".join(spec.unique_together)
+        add(
+            spec.unique_together[0],
+            dup,
+            "duplicate combination of " + ", ".join(spec.unique_together),
         )
 
+    # A record the reader could not split into the header's fields: that is its only
+    # problem (its cells are blank, so the cell checks above say nothing about it).
+    if RECORD_PROBLEM in raw.columns:
+        record = raw[RECORD_PROBLEM]
+        broken = (record != "").to_numpy(dtype=bool)
+        if broken.any():
+            rows = raw.index[broken]
+            found = {c: p[~p.index.isin(rows)] for c, p in found.items()}
+            found = {_ROW: record[broken].astype(object), **found}
+
     # Contract checks (ranges, allowed values) by pandera, on rows that parsed.
-    ok = (problems == "").all(axis=1)
+    bad_rows = _union(found.values())
+    ok = ~raw.index.isin(bad_rows)
     try:
-        schema(spec.name).validate(data.loc[ok], lazy=True)
+        # The repeats were rejected above, so the schema need not look for them again.
+        schema(spec.name, uniqueness=False).validate(data if ok.all() else data.loc[ok], lazy=True)
     except pandera.errors.SchemaErrors as exc:
         cases = exc.failure_cases
         cases = cases[cases["index"].notna()]
-        for _, case in cases.iterrows():
-            column = case["column"] if case["column"] in problems.columns else spec.names[0]
-            idx = case["index"]
-            if problems.at[idx, column] == "":
-                problems.at[idx, column] = str(case["check"])
-    return _assemble(raw, data, problems, spec, source_file, notes or [])
+        for column, group in cases.groupby("column", sort=False):
+            column = column if column in found else spec.names[0]
+            for check, rows in group.groupby("check", sort=False)["index"]:
+                add(column, raw.index.isin(rows.to_numpy()), str(check))
+    problems = _dense(found, raw.index)
+    if release_raw:
+        raw = _as_read(data, problems.index, unread)
+    return _assemble(raw, data, problems, spec, source_file, notes or [], index=index)
+
+
+def _as_read(data: pd.DataFrame, rows: pd.Index, unread: dict[str, pd.Series]) -> pd.DataFrame:
+    """Text of the rows ``rows``: the value as read, or the cell's text where it was not."""
+    out = {}
+    part = data.loc[rows]
+    for name, values in part.items():
+        if pd.api.types.is_datetime64_any_dtype(values):
+            text = values.dt.strftime("%Y-%m-%d")
+        elif pd.api.types.is_bool_dtype(values):
+            text = values.map({True: "true", False: "false"})
+        else:
+            text = values.astype("string")
+        text = text.astype(object).where(values.notna(), "")
+        cells = unread.get(name)
+        if cells is not None and len(cells):
+            text.loc[cells.index] = cells
+        out[name] = text
+    return pd.DataFrame(out, index=rows)
+
+
+def _union(parts) -> pd.Index:
+    rows = [p.index for p in parts if len(p)]
+    if not rows:
+        return pd.Index([])
+    out = rows[0]
+    for more in rows[1:]:
+        out = out.union(more)
+    return out
+
+
+def _dense(found: dict[str, pd.Series], index: pd.Index) -> pd.DataFrame:
+    """The problems as a table over the rows that have any, in file order ("" = none)."""
+    bad = _union(found.values())
+    bad = index[index.isin(bad)]
+    return pd.DataFrame(
+        {c: p.reindex(bad).fillna("").astype(object) for c, p in found.items()}, index=bad
+    )
 
 
 def _reasons(problems: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -181,8 +278,11 @@ def _reasons(problems: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     for col in problems.columns:
         text = problems[col].to_numpy(dtype=object)
         has = text != ""
-        first[has & (first == "")] = col
-        piece = np.where(has, col + ": " + text.astype(str), "")
+        if col == _ROW:  # a problem of the whole record, named by itself
+            piece = np.where(has, text.astype(str), "")
+        else:
+            first[has & (first == "")] = col
+            piece = np.where(has, col + ": " + text.astype(str), "")
         joiner = np.where(has & (reason != ""), "; ", "")
         reason = reason + joiner + piece
     return first, reason
@@ -195,37 +295,49 @@ def _assemble(
     spec: Table,
     source_file: str,
     notes: list[str],
+    *,
+    index: pd.Index,
 ) -> SourceResult:
-    bad = (problems != "").any(axis=1)
-    rows = pd.Series(np.arange(1, len(raw) + 1), index=raw.index)
+    """The result: rows with a problem rejected (``raw`` holds at least their text)."""
+    bad = index.isin(problems.index)
+    positions = np.arange(1, len(index) + 1)
     if bad.any():
-        first_col, reason = _reasons(problems.loc[bad])
+        first_col, reason = _reasons(problems)
         rejected = pd.DataFrame(
             {
                 "source_file": source_file,
-                "source_row": rows[bad].to_numpy(),
+                "source_row": positions[bad],
                 "column": first_col,
                 "reason": reason,
             }
         )
         rejected = pd.concat(
-            [rejected, raw.loc[bad].reset_index(drop=True).astype("string")], axis=1
+            [
+                rejected,
+                raw.loc[problems.index, [c for c in raw.columns if c != RECORD_PROBLEM]]
+                .reset_index(drop=True)
+                .astype("string"),
+            ],
+            axis=1,
         )
+        data = data.loc[~bad]
     else:
         rejected = pd.DataFrame(columns=REJECTED_COLUMNS)
     result = SourceResult(
         table=spec.name,
-        data=data.loc[~bad].reset_index(drop=True),
-        rows_in=len(raw),
+        data=data.reset_index(drop=True),
+        rows_in=len(index),
         rejected=rejected,
         notes=notes,
         files=[Path(source_file)],
     )
-    result.data["_source_row"] = rows[~bad].to_numpy()
+    result.data["_source_row"] = positions[~bad]
     return result
 
 
-def read_canonical(path: str | Path, table: str) -> SourceResult:
+def read_canonical(
+    path: str | Path, table: str, *, allow_columns: list[str] | tuple[str, ...] = ()
+) -> SourceResult:
     """Read a canonical CSV or Parquet file for ``table``.
 
     Parameters
@@ -234,6 +346,9 @@ def read_canonical(path: str | Path, table: str) -> SourceResult:
         The file.
     table
         Canonical table name, e.g. ``"crimes"``.
+    allow_columns
+        Extra columns whose names look like personal data that the data owner has checked
+        (``sources.<table>.options.allow_columns``); any other such column is refused.
 
     Returns
     -------
@@ -248,10 +363,20 @@ def read_canonical(path: str | Path, table: str) -> SourceResult:
     """
     path = Path(path)
     spec = TABLES[table]
-    raw = read_text_table(path, table=table)
+    raw = read_text_table(path, table=table, bad_records="reject", compact=True)
+    lower = {n.lower() for n in spec.names}
+    columns = [c for c in raw.columns if c != RECORD_PROBLEM]
+    check_personal_columns(
+        columns,
+        contract=[c for c in columns if c.lower() in lower],
+        allowed=allow_columns,
+        file=path,
+        source=table,
+    )
     raw, notes = match_columns(raw, spec, path)
     if len(raw) == 0:
         raise InputError(f"the {table} file has a header but no data rows", file=path)
-    result = parse_table(raw, spec, source_file=path.name, notes=notes)
+    result = parse_table(raw, spec, source_file=path.name, notes=notes, release_raw=True)
+    del raw
     result.files = [path]
     return result

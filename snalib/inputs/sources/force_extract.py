@@ -55,6 +55,7 @@ from pydantic import (
 
 from snalib.errors import InputError
 from snalib.inputs.contract import TABLES, Column, Table, schema
+from snalib.inputs.personal import check_personal_columns
 from snalib.inputs.sources.base import REJECTED_COLUMNS, SourceResult
 from snalib.inputs.sources.canonical import match_columns, parse_column, parse_table
 from snalib.inputs.sources.files import (
@@ -62,6 +63,7 @@ from snalib.inputs.sources.files import (
     DEFAULT_ENCODING,
     EXCEL_SUFFIXES,
     PARQUET_SUFFIXES,
+    RECORD_PROBLEM,
     check_file,
     read_excel_text,
     read_text_table,
@@ -227,6 +229,11 @@ class ForceExtractOptions(_Strict):
         default_factory=list,
         description="Extract values read as empty in every column, e.g. Unknown, N/K.",
     )
+    allow_columns: list[str] = Field(
+        default_factory=list,
+        description="Extract columns whose names look like personal data but that the data "
+        "owner has checked; they are dropped unread (docs/data-protection.md).",
+    )
 
     @field_validator("delimiter")
     @classmethod
@@ -293,7 +300,12 @@ def _read_extract(path: Path, table: str, opts: ForceExtractOptions, prefix: str
         return read_excel_text(path, table=table, sheet=opts.sheet, option=f"{prefix}.sheet")
     if is_csv or suffix in PARQUET_SUFFIXES:
         return read_text_table(
-            path, table=table, encoding=opts.encoding, delimiter=opts.delimiter, option=prefix
+            path,
+            table=table,
+            encoding=opts.encoding,
+            delimiter=opts.delimiter,
+            option=prefix,
+            bad_records="reject",
         )
     check_file(path, table)
     raise InputError(
@@ -1241,8 +1253,22 @@ def read_force_extract(
     if len(raw) == 0:
         raise InputError(f"the {table} file has a header but no data rows", file=path)
     raw = raw.reset_index(drop=True)
+    # Records the reader could not split into fields: rejected for that reason alone.
+    record_problem = raw.pop(RECORD_PROBLEM) if RECORD_PROBLEM in raw.columns else None
     fills, plan_notes = _plan(opts, spec, raw, prefix, path)
+    check_personal_columns(
+        list(raw.columns),
+        contract=_used_columns(fills, list(raw.columns)),
+        allowed=opts.allow_columns,
+        file=path,
+        source=table,
+    )
     converted, convert_notes = _convert(fills, raw, opts, prefix, path)
+    if record_problem is not None:
+        broken = record_problem.to_numpy(dtype=object) != ""
+        for c in converted.values():
+            if c.refused is not None:
+                c.refused = c.refused & ~broken
 
     # Cells the mapping refused are blanked, so that the contract check sees only values
     # the mapping vouches for; _assemble puts the mapping's own reason back.
@@ -1253,6 +1279,8 @@ def read_force_extract(
         },
         index=raw.index,
     )
+    if record_problem is not None:
+        text[RECORD_PROBLEM] = record_problem.to_numpy(dtype=object)
     text, _ = match_columns(text, spec, path)
     parsed = parse_table(text, spec, source_file=path.name, notes=[])
     result = _assemble(parsed, converted, fills, raw, path)

@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from snalib.errors import InputError
+from snalib.errors import InputError, plural
 from snalib.inputs.contract import TABLES
 from snalib.inputs.sources._rows import parse_traced
 from snalib.inputs.sources.base import SourceResult
@@ -238,7 +238,7 @@ def read_police_uk(
 
     forces = raw["Reported by"].str.strip().value_counts()
     result.notes.append(
-        "reported by: " + ", ".join(f"{name} ({n:,} rows)" for name, n in forces.items())
+        "reported by: " + ", ".join(f"{name} ({plural(n, 'row')})" for name, n in forces.items())
     )
     no_lsoa = data["area_code"].isna()
     no_coords = data["longitude"].isna() | data["latitude"].isna()
@@ -264,7 +264,9 @@ def read_police_uk(
                 + ")"
             )
     if result.n_rejected:
-        result.notes.append(f"{result.n_rejected:,} rows rejected (see rejected_street_crimes.csv)")
+        result.notes.append(
+            f"{plural(result.n_rejected, 'row')} rejected (see rejected_street_crimes.csv)"
+        )
     result.reconcile()
     return result
 
