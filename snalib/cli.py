@@ -17,7 +17,7 @@ import traceback
 from pathlib import Path
 
 from snalib import __version__
-from snalib.errors import DisclosureFailed, InputError, NotebookFailed, RenderError
+from snalib.errors import DisclosureFailed, InputError, NotebookFailed, RenderError, plural
 from snalib.paths import project_outputs
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT = 0, 1, 2
@@ -119,8 +119,6 @@ def _render_args(p: argparse.ArgumentParser) -> None:
 
 
 def _print_summary(inputs) -> None:
-    from snalib.errors import plural
-
     table = inputs.summary()
     print(f"Data quality summary ({inputs.mode} data mode):")
     print(table.to_string(index=False))
@@ -161,17 +159,11 @@ def _load_params(path: Path):
 
 
 def cmd_validate(args) -> int:
-    from snalib.definition.flags import flag_crimes
-    from snalib.inputs.load import load_inputs
-    from snalib.validation import check_coverage, check_definition_coverage
+    from snalib.pipeline.build import flag_against_definition, validate_inputs
 
     params = _load_params(args.params)
-    inputs = load_inputs(params)
-    notes = check_coverage(params, inputs)
-    crimes = inputs.results.get("crimes")
-    if crimes is not None and crimes.table == "crimes":
-        flagged = flag_crimes(crimes.data, params.definition)
-        check_definition_coverage(params, flagged, params.sources.crimes.path)
+    inputs, notes = validate_inputs(params)
+    flag_against_definition(inputs, params)
     _print_summary(inputs)
     for note in notes:
         print(f"  note [coverage]: {note}")

@@ -530,6 +530,17 @@ def _population_notes(params, results, years) -> list[str]:
         return []
     file = Path(params.sources.population.path).name
     notes = []
+    areas = results.get("areas")
+    if areas is not None and "area_code" in result.data.columns:
+        known = set()
+        for column in ("lsoa_code", "district_code", "csp_code", "force_code"):
+            if column in areas.data.columns:
+                known |= set(areas.data[column].dropna().astype(str))
+        if not set(result.data["area_code"].dropna().astype(str)) & known:
+            notes.append(
+                f"{file} has no rows for the area's LSOAs, districts or force: every rate is "
+                "'not available'"
+            )
     for span in years:
         wanted = FinancialYear.parse(span.financial_year).population_year
         if wanted in have:

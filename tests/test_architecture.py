@@ -23,7 +23,6 @@ PACKAGE = Path(snalib.__file__).parent
 ALLOWED_FUNCTION_IMPORTS: dict[tuple[str, str], str] = {
     # `sna --help` and argument errors answer in about 0.06 s instead of about 1.9 s: each
     # command imports the stages it runs (pandas, pydantic, papermill) only when it runs.
-    ("snalib.cli", "snalib.inputs.load"): "CLI start-up time",
     ("snalib.cli", "snalib.params"): "CLI start-up time",
     ("snalib.cli", "snalib.pipeline.build"): "CLI start-up time",
     ("snalib.cli", "snalib.pipeline.reports"): "CLI start-up time",

@@ -173,3 +173,20 @@ def test_no_crime_of_the_report_year_in_the_definition_stops_with_the_reasons():
     ) in str(err.value)
     flagged.loc[0, "serious_violence"] = True
     check_definition_coverage(_params(), flagged, HANDWRITTEN / "crimes.csv")  # one is enough
+
+
+def test_a_population_for_other_areas_gives_a_note_that_rates_are_not_available():
+    pop = _result("population", year=[2019, 2020, 2021], area_code=["E01999999"] * 3)
+    areas = _result("areas", lsoa_code=["E01900001"], district_code=["E07900001"])
+    notes = check_coverage(
+        _params(), _inputs(crimes=_crimes(*COVERED), population=pop, areas=areas)
+    )
+    assert notes == [
+        "population.csv has no rows for the area's LSOAs, districts or force: every rate is "
+        "'not available'"
+    ]
+    pop.data["area_code"] = ["E07900001"] * 3  # district-level population: fine
+    assert (
+        check_coverage(_params(), _inputs(crimes=_crimes(*COVERED), population=pop, areas=areas))
+        == []
+    )

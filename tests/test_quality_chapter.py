@@ -15,7 +15,9 @@ def test_summary_says_how_many_records_were_left_out(tmp_path):
     )
     text = quality.summary(run)
     assert "with 12 records in all" in text
-    assert "1 records were excluded for a stated reason and 1 were rejected" in text
+    assert "Records excluded for a stated reason: 1. Records rejected because they" in text
+    assert "broke the data contract: 1;" in text
+    assert "1 records" not in text  # no plural after 1 (and no count-of-records phrase)
 
 
 def test_reconciliation_table_lists_sources_not_provided(tmp_path):

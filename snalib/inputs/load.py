@@ -163,9 +163,16 @@ def _exclude(result: SourceResult, outside: pd.Series, reason: str) -> None:
 
 
 def _check_window(result: SourceResult, column: str, params: Params) -> None:
+    """Records outside the analysis window: excluded, except a date in the future, which no
+    event can have: that row is wrong, and rejected."""
     w = params.analysis_window
     dates = result.data[column]
     outside = dates.notna() & ((dates < pd.Timestamp(w.start)) | (dates > pd.Timestamp(w.end)))
+    future = outside & (dates > pd.Timestamp.today().normalize())
+    result.reject(
+        future, f"{column}: date outside the analysis window {w.start} to {w.end}", column
+    )
+    outside = outside.loc[result.data.index]
     _exclude(result, outside, f"{column} outside the analysis window {w.start} to {w.end}")
 
 

@@ -115,9 +115,9 @@ def summary_sentences(quality: dict) -> str:
     ok = bool((provided["reconciles"] == "yes").all())
     text = (
         f"{len(provided)} of {len(table)} sources were provided, with {total_in:,} records in all. "
-        f"{excluded:,} records were excluded for a stated reason and {rejected:,} were rejected "
-        "because they broke the data contract; rejected records are listed, with their reasons, "
-        "in the run's `data/rejected_<source>.csv` files. "
+        f"Records excluded for a stated reason: {excluded:,}. Records rejected because they "
+        f"broke the data contract: {rejected:,}; they are listed, with their reasons, in the "
+        "run's `data/rejected_<source>.csv` files. "
     )
     text += (
         "Every record is accounted for: for each source, records in = included + excluded + rejected."

@@ -135,16 +135,37 @@ def write_data(inputs: Inputs, params: Params, run_dir: Path) -> None:
     )
 
 
+def validate_inputs(params: Params, inputs: Inputs | None = None) -> tuple[Inputs, list[str]]:
+    """What ``sna validate`` checks and the build's first stage: load every source, then
+    check that the data cover the periods the chapters report on.
+
+    Returns the inputs and the coverage notes (:func:`snalib.validation.check_coverage`).
+    """
+    if inputs is None:
+        inputs = load_inputs(params)
+    return inputs, check_coverage(params, inputs)
+
+
+def flag_against_definition(inputs: Inputs, params: Params):
+    """The record-level crimes flagged against the definition (None in public data mode),
+    after checking that some crime of the report year meets it
+    (:func:`snalib.validation.check_definition_coverage`)."""
+    if "crimes" not in inputs.results or inputs.results["crimes"].table != "crimes":
+        return None
+    flagged = flag_crimes(inputs.table("crimes"), params.definition)
+    check_definition_coverage(params, flagged, params.sources.crimes.path)
+    return flagged
+
+
 def apply_definition(inputs: Inputs, params: Params, run_dir: Path) -> bool:
     """Flag every recorded crime against the definition: ``data/crimes_flagged.parquet``.
 
     Returns whether there was a record-level crimes table to flag (public data give only
     street-level crimes, which the definition chapter treats as a proxy).
     """
-    if "crimes" not in inputs.results or inputs.results["crimes"].table != "crimes":
+    flagged = flag_against_definition(inputs, params)
+    if flagged is None:
         return False
-    flagged = flag_crimes(inputs.table("crimes"), params.definition)
-    check_definition_coverage(params, flagged, params.sources.crimes.path)
     flagged.to_parquet(run_dir / "data" / "crimes_flagged.parquet", index=False)
     return True
 
@@ -202,10 +223,9 @@ def build(
     try:
         log.info("sna build %s -> %s (renderer %s)", params.source_file, run_dir, renderer_used)
         with _stage(stages, bar, "validate inputs"):
-            if inputs is None:
-                inputs = load_inputs(params)
             # What `sna validate` checks, so that no notebook meets a period without data.
-            for note in check_coverage(params, inputs):
+            inputs, notes = validate_inputs(params, inputs)
+            for note in notes:
                 log.info("coverage: %s", note)
         with _stage(stages, bar, "write validated data"):
             write_data(inputs, params, staging)
