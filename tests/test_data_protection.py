@@ -91,13 +91,13 @@ def test_rejected_rows_keep_only_contract_columns_and_run_no_formula():
     out = result.rejected_for_analyst()
     assert list(out.columns) == REJECTED_COLUMNS + ["victim_age", "hocr_code"]
     assert out["victim_age"].tolist() == ["-4", "19", "'=1+1"]
-    assert out["hocr_code"].tolist() == ["8N", "'+cmd|\" /C calc\"!A0", "'@SUM(A1)"]
+    assert out["hocr_code"].tolist() == ["8N", '\'+cmd|" /C calc"!A0', "'@SUM(A1)"]
 
 
 @pytest.mark.parametrize(
     ("cell", "written"),
     [
-        ("=HYPERLINK(\"http://evil.example\")", "'=HYPERLINK(\"http://evil.example\")"),
+        ('=HYPERLINK("http://evil.example")', '\'=HYPERLINK("http://evil.example")'),
         ("-2+3", "'-2+3"),
         ("\tx", "'\tx"),
         ("\rx", "'\rx"),
