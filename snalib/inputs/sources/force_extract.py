@@ -1285,5 +1285,6 @@ def read_force_extract(
     parsed = parse_table(text, spec, source_file=path.name, notes=[])
     result = _assemble(parsed, converted, fills, raw, path)
     result.notes = _summary(fills, raw, table, path) + plan_notes + convert_notes
+    result.mapped_columns = _used_columns(fills, list(raw.columns))
     result.reconcile()
     return result
