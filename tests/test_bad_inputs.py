@@ -28,6 +28,8 @@ from snalib.publish.scan import scan_run
 from tests.conftest import HANDWRITTEN, ROOT
 
 CORPUS = ROOT / "tests" / "bad_inputs"
+FORCE_EXTRACT = ROOT / "tests" / "fixtures" / "force_extract"
+PUBLIC = ROOT / "tests" / "fixtures" / "public"
 CASES = sorted(p for p in CORPUS.iterdir() if (p / "case.yaml").is_file())
 
 pytestmark = pytest.mark.xdist_group("bad_inputs")
@@ -163,9 +165,19 @@ def _earlier_run(folder: Path) -> None:
 
 
 def _prepare(case_dir: Path, case: dict, tmp_path: Path, demo_base: Path) -> dict:
-    base = {"handwritten": HANDWRITTEN, "demo": demo_base}[case.get("base", "handwritten")]
+    name = case.get("base", "handwritten")
+    base = {
+        "handwritten": HANDWRITTEN,
+        "demo": demo_base,
+        "force_extract": FORCE_EXTRACT,
+        "public": PUBLIC,
+    }[name]
     inputs = tmp_path / "input"
     shutil.copytree(base, inputs)
+    if name == "public":  # the public data excerpts' params, under the corpus's name
+        (inputs / "params-public.yaml").rename(inputs / "params.yaml")
+    if name == "force_extract":  # its params read areas and population from ../handwritten
+        shutil.copytree(HANDWRITTEN, tmp_path / "handwritten")
     params_path = inputs / "params.yaml"
     for target, source in (case.get("files") or {}).items():
         shutil.copyfile(case_dir / source, inputs / target)

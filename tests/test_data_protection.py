@@ -134,3 +134,24 @@ def test_personal_data_column_names_are_recognised(name, kind):
 )
 def test_ordinary_column_names_are_not_personal(name):
     assert looks_personal(name) is None
+
+
+def test_a_force_extracts_rejected_rows_keep_the_columns_its_mapping_reads():
+    rejected = pd.DataFrame(
+        {
+            "source_file": ["x.csv"],
+            "source_row": [3],
+            "column": ["victim_age"],
+            "reason": ["victim_age: impossible age (expected 0-120)"],
+            "Victim Age": ["130"],
+            "Beat": ["A1"],  # read by no mapping
+        }
+    )
+    result = SourceResult(
+        table="crimes",
+        data=pd.DataFrame(),
+        rows_in=1,
+        rejected=rejected,
+        mapped_columns=["Victim Age"],
+    )
+    assert list(result.rejected_for_analyst().columns) == REJECTED_COLUMNS + ["Victim Age"]

@@ -53,6 +53,9 @@ class SourceResult:
     )
     notes: list[str] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
+    #: Force extracts: the extract's columns its mapping reads (chosen by the data owner),
+    #: whose values are written with the rejected rows beside the contract's.
+    mapped_columns: list[str] = field(default_factory=list)
 
     @property
     def n_included(self) -> int:
@@ -110,7 +113,8 @@ class SourceResult:
         """The rejected rows as written to ``data/rejected_<table>.csv``.
 
         Only the rejection columns and the contract's columns (no column the contract does
-        not know, so nothing the extract carried beyond it), every cell text, and every
+        not know, so nothing the extract carried beyond it; for a force extract, the
+        extract columns its mapping reads), every cell text, and every
         cell that a spreadsheet would run as a formula (beginning with ``=``, ``+``, ``-``,
         ``@``, a tab or a carriage return) prefixed with ``'``, as the OWASP guidance on
         CSV injection advises. Plain numbers such as ``-4`` are left as they are.
@@ -118,6 +122,7 @@ class SourceResult:
         from snalib.inputs.contract import TABLES  # the contract imports nothing from here
 
         known = set(TABLES[self.table].names) if self.table in TABLES else set()
+        known |= set(self.mapped_columns)
         keep = REJECTED_COLUMNS + [c for c in self.rejected.columns if c in known]
         out = self.rejected.reindex(columns=keep)
         return out.apply(formula_safe)

@@ -109,10 +109,14 @@ def read_text_table(
     check_file(path, table)
     suffix = path.suffix.lower()
     if suffix in PARQUET_SUFFIXES:
+        _check_kind(path, table, expected="a Parquet file")
         try:
             frame = pd.read_parquet(path)
         except Exception as exc:  # pyarrow raises several types for a damaged file
             raise InputError(f"cannot read the {table} file as Parquet: {exc}", file=path) from None
+        names = [str(c) for c in frame.columns]
+        _check_header(names, path, table)
+        frame.columns = _column_names(names)
         return _parquet_as_text(frame)
     if suffix not in CSV_SUFFIXES:
         raise InputError(
@@ -232,6 +236,25 @@ def _not_utf8(path: Path, table: str, option: str | None) -> InputError:
         f"looks like Latin-1 / Windows-1252 text ('{guess}'); {advice}",
         file=path,
         rows=[line - 1] if line > 1 else None,
+    )
+
+
+def _check_kind(path: Path, table: str, *, expected: str | tuple[str, ...]) -> None:
+    """Refuse a file whose first bytes say it is not what its name says."""
+    with open(path, "rb") as f:
+        head = f.read(4096)
+    kind = _file_kind(head)
+    wanted = (expected,) if isinstance(expected, str) else expected
+    if kind in wanted:
+        return
+    if kind is None:
+        kind = "text (a CSV file?)" if b"," in head or b"\n" in head else "not recognised"
+        advice = "name it .csv" if kind.startswith("text") else "give the file itself"
+    else:
+        advice = _advice_for(kind)
+    raise InputError(
+        f"the {table} file is named '{path.suffix}' but it is {kind}, not {wanted[0]}; {advice}",
+        file=path,
     )
 
 
@@ -585,6 +608,9 @@ def read_excel_text(
         numbers lose the ``.0`` a spreadsheet gives them.
     """
     check_file(path, table)
+    _check_kind(
+        path, table, expected=("an Excel workbook (.xlsx)", "an Excel 97-2003 workbook (.xls)")
+    )
     try:
         book = pd.ExcelFile(path)
     except Exception as exc:  # openpyxl and xlrd raise several types for a damaged file
@@ -609,9 +635,15 @@ def read_excel_text(
             f"{', '.join(names)}",
             file=path,
         )
-    frame = pd.read_excel(book, sheet_name=chosen, dtype=object, keep_default_na=False)
+    # The header is read as a row, so that a duplicated or empty name is reported as the
+    # analyst wrote it (never as pandas' 'Victim Age.1' or 'Unnamed: 14').
+    frame = pd.read_excel(book, sheet_name=chosen, dtype=object, keep_default_na=False, header=None)
+    if len(frame) == 0:
+        raise InputError(f"the {table} sheet is empty (no header row)", file=path)
+    names = [_cell_text(v) for v in frame.iloc[0]]
+    _check_header(names, path, table)
     # Per-cell conversion: spreadsheets hold real dates and numbers, and are small enough
     # (at most about a million rows) for this to be quick next to reading them.
-    frame = frame.map(_cell_text)
-    frame.columns = [str(c).strip() for c in frame.columns]
-    return frame
+    frame = frame.iloc[1:].reset_index(drop=True).map(_cell_text)
+    frame.columns = _column_names(names)
+    return _drop_empty_unnamed(frame)

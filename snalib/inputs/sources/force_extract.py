@@ -53,7 +53,7 @@ from pydantic import (
     model_validator,
 )
 
-from snalib.errors import InputError
+from snalib.errors import InputError, plural
 from snalib.inputs.contract import TABLES, Column, Table, schema
 from snalib.inputs.personal import check_personal_columns
 from snalib.inputs.sources.base import REJECTED_COLUMNS, SourceResult
@@ -1180,7 +1180,7 @@ def _summary(fills: dict[str, _Fill], raw: pd.DataFrame, table: str, path: Path)
     if empty:
         parts.append("left empty: " + ", ".join(empty))
     notes = [
-        f"force extract {path.name} ({len(raw):,} rows, {len(raw.columns)} columns) mapped to "
+        f"force extract {path.name} ({plural(len(raw), 'row')}, {plural(len(raw.columns), 'column')}) mapped to "
         f"{table}: " + "; ".join(parts)
     ]
     notes.append(
@@ -1285,5 +1285,6 @@ def read_force_extract(
     parsed = parse_table(text, spec, source_file=path.name, notes=[])
     result = _assemble(parsed, converted, fills, raw, path)
     result.notes = _summary(fills, raw, table, path) + plan_notes + convert_notes
+    result.mapped_columns = _used_columns(fills, list(raw.columns))
     result.reconcile()
     return result

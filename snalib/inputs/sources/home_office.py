@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from snalib.definition.offence_codes import load_offence_codes, normalise_codes
-from snalib.errors import InputError
+from snalib.errors import InputError, plural
 from snalib.inputs.contract import TABLES
 from snalib.inputs.sources._rows import parse_traced
 from snalib.inputs.sources.base import SourceResult
@@ -263,10 +263,10 @@ def read_home_office_prc(
 
     if force_names is not None:
         result.notes.append(
-            f"{int((~keep).sum()):,} rows of {keys[~keep].nunique()} other force(s) excluded"
+            f"{plural(int((~keep).sum()), 'row')} of {keys[~keep].nunique()} other force(s) excluded"
         )
     result.notes.append(
-        f"Number of Offences: {quirks['spaces']:,} values had surrounding spaces (stripped), "
+        f"Number of Offences: {plural(quirks['spaces'], 'value')} had surrounding spaces (stripped), "
         f"{quirks['zero']:,} were written '-00' (read as 0), {quirks['thousands']:,} had "
         "thousands separators (removed)"
     )

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from snalib.errors import InputError
+from snalib.errors import InputError, plural
 from snalib.inputs.contract import TABLES
 from snalib.inputs.sources._rows import parse_traced
 from snalib.inputs.sources.base import SourceResult
@@ -211,14 +211,14 @@ def read_lsoa_lookup(
     if no_force.any():
         missing = joined.loc[no_force, ["district_code", "district_name"]].value_counts()
         result.notes.append(
-            f"{int(no_force.sum()):,} LSOAs in {len(missing)} district(s) not in "
+            f"{plural(int(no_force.sum()), 'LSOA')} in {len(missing)} district(s) not in "
             f"{path2.name} (districts created after it): "
             + ", ".join(f"{code} {name} ({n})" for (code, name), n in missing.items())
             + ". If one of them is in the force, use a newer LAD → CSP → PFA lookup."
         )
     per_district = result.data.groupby("district_name").size().sort_values(ascending=False)
     result.notes.append(
-        f"{len(result.data):,} LSOAs in force(s) {', '.join(wanted)}: "
+        f"{plural(len(result.data), 'LSOA')} in force(s) {', '.join(wanted)}: "
         + ", ".join(f"{name} {n}" for name, n in per_district.items())
     )
     dropped = [c for c in lsoas.columns if re.fullmatch(r"WD\d{2}(CD|NM)", c, flags=re.I)]
@@ -384,7 +384,7 @@ def read_lsoa_population(
     result.add_excluded(GRAND_TOTAL_REASON, int(total_row.sum()))
     result.add_excluded(OTHER_AREA_REASON, int((~keep & ~total_row).sum()))
     result.notes.append(
-        f"{int(thousands.sum()):,} values had thousands separators (removed); year {year}, "
+        f"{plural(int(thousands.sum()), 'value')} had thousands separators (removed); year {year}, "
         "all ages, persons"
     )
     if wanted is not None:
@@ -497,7 +497,7 @@ def read_census2011_oa_ages(
     result.add_excluded(SUMMED_REASON, rows_in - len(text))
     result.notes.append(
         f"{n_oa:,} Output Areas × {len(CENSUS2011_AGE_BANDS)} age bands summed to "
-        f"{len(sums):,} LSOAs; Census 2011 (27 March 2011), not a mid-year estimate"
+        f"{plural(len(sums), 'LSOA')}; Census 2011 (27 March 2011), not a mid-year estimate"
     )
     if mismatched:
         result.notes.append(

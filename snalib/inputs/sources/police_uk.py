@@ -192,7 +192,7 @@ def read_police_uk(
         n_asb = int((frame["Crime ID"].str.strip() == "").sum())
         n_noloc = int((frame["LSOA code"].str.strip() == "").sum())
         result_notes.append(
-            f"{f.name}: {len(frame):,} rows ({n_asb:,} without Crime ID, {n_noloc:,} without LSOA)"
+            f"{f.name}: {plural(len(frame), 'row')} ({n_asb:,} without Crime ID, {n_noloc:,} without LSOA)"
         )
 
     crime_id = raw["Crime ID"].str.strip()
