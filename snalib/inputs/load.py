@@ -169,9 +169,7 @@ def _check_window(result: SourceResult, column: str, params: Params) -> None:
     dates = result.data[column]
     outside = dates.notna() & ((dates < pd.Timestamp(w.start)) | (dates > pd.Timestamp(w.end)))
     future = outside & (dates > pd.Timestamp.today().normalize())
-    result.reject(
-        future, f"{column}: date outside the analysis window {w.start} to {w.end}", column
-    )
+    result.reject(future, f"{column}: date in the future (after the day of the run)", column)
     outside = outside.loc[result.data.index]
     _exclude(result, outside, f"{column} outside the analysis window {w.start} to {w.end}")
 
