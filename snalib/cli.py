@@ -17,7 +17,7 @@ import traceback
 from pathlib import Path
 
 from snalib import __version__
-from snalib.errors import InputError, NotebookFailed, RenderError
+from snalib.errors import InputError, NotebookFailed, RenderError, plural
 from snalib.paths import project_outputs
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT = 0, 1, 2
@@ -119,8 +119,6 @@ def _render_args(p: argparse.ArgumentParser) -> None:
 
 
 def _print_summary(inputs) -> None:
-    from snalib.errors import plural
-
     table = inputs.summary()
     print(f"Data quality summary ({inputs.mode} data mode):")
     print(table.to_string(index=False))
