@@ -159,3 +159,26 @@ def test_data_contract_document_matches_the_contract():
     assert doc[start:end].strip() == contract_markdown().strip(), (
         "docs/data-contract.md is out of date: run `python tools/update_docs.py`"
     )
+
+
+def test_parsing_by_distinct_value_gives_what_parsing_every_cell_gives(monkeypatch):
+    import snalib.inputs.sources.canonical as canonical
+    from snalib.inputs.contract import TABLES
+
+    cells = {
+        "offence_date": ["2021-04-03", "31/12/2021", "", "2021-04-03", "2021-02-30"] * 30,
+        "offence_hour": ["23", "24", "", "7.5", "x"] * 30,
+        "knife": ["Y", "maybe", "", "no", "TRUE"] * 30,
+        "victim_age": ["19", "-4", "NA", "230", "seventeen"] * 30,
+        "victim_sex": ["M", "female", "", "X", "F"] * 30,
+        "hocr_code": ["8n", " 5D ", "", "4/1", "34B"] * 30,
+    }
+    monkeypatch.setattr(canonical, "_DISTINCT_FROM", 10)
+    for name, values in cells.items():
+        col = TABLES["crimes"].column(name)
+        text = pd.Series(values, dtype="str")
+        fast_values, fast_problem = canonical.parse_column(text, col)
+        cell_values, cell_problem = canonical._parse_cells(text, col)
+        pd.testing.assert_series_equal(fast_values, cell_values, check_names=False)
+        assert fast_problem.tolist() == cell_problem.tolist()
+        assert (fast_problem != "").sum() > 0 or name in ("victim_sex", "hocr_code")

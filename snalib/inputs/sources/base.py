@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from snalib.inputs.contract import TABLES
+
 REJECTED_COLUMNS = ["source_file", "source_row", "column", "reason"]
 
 
@@ -119,8 +121,6 @@ class SourceResult:
         ``@``, a tab or a carriage return) prefixed with ``'``, as the OWASP guidance on
         CSV injection advises. Plain numbers such as ``-4`` are left as they are.
         """
-        from snalib.inputs.contract import TABLES  # the contract imports nothing from here
-
         known = set(TABLES[self.table].names) if self.table in TABLES else set()
         known |= set(self.mapped_columns)
         keep = REJECTED_COLUMNS + [c for c in self.rejected.columns if c in known]
