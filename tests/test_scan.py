@@ -16,6 +16,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 
+from snalib.csvsafe import formula_safe, neutralise_formula
 from snalib.publish.run import RunContext
 from snalib.publish.scan import (
     Table,
@@ -27,7 +28,7 @@ from snalib.publish.scan import (
     scan_text,
 )
 from snalib.publish.style import use_style
-from snalib.publish.tables import formula_safe, neutralise_formula, write_csv
+from snalib.publish.tables import write_csv
 from tests.chapter_runs import write_run
 
 T = Thresholds(threshold=5, hes_threshold=8)

@@ -25,54 +25,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from snalib.csvsafe import formula_safe
+
 # Links in chapters are relative to the rendered page: <run>/<report>/<chapter>.html
 LINK_PREFIX = "../"
-
-
-#: First characters that make a spreadsheet read a cell as a formula (OWASP, "CSV Injection").
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-# A number written as text ("-2.5", "+3", "1,234", "-1e-05") is left alone: it is a number,
-# and spreadsheets read it as one.
-_PLAIN_NUMBER = re.compile(r"[+-]?(\d[\d,]*(\.\d*)?|\.\d+)([eE][+-]?\d+)?%?")
-
-
-def neutralise_formula(value: object) -> object:
-    """A text cell made safe to open in a spreadsheet, following the OWASP CSV injection
-    guidance: text beginning with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a
-    leading apostrophe, so it is shown as text and never evaluated. Carriage returns inside
-    text are written as newlines, so that every reader sees one quoted cell. Numbers (and text that is
-    a plain number, such as ``-2.5``) and everything else are returned unchanged.
-    """
-    if not isinstance(value, str):
-        return value
-    # A carriage return is a line end to a spreadsheet but not a reason to quote to pandas:
-    # written as a newline, the cell stays one quoted cell.
-    value = value.replace("\r\n", "\n").replace("\r", "\n")
-    if not value.startswith(("=", "+", "-", "@", "\t", "\n")):
-        return value
-    if _PLAIN_NUMBER.fullmatch(value):
-        return value
-    return "'" + value
-
-
-def formula_safe(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy of ``frame`` whose text cells and column names cannot run as formulas.
-
-    Only text columns are touched (numeric columns stay numbers); values come from input
-    files that an analyst does not control completely, e.g. a programme or intervention name.
-    """
-    columns = []
-    for i in range(frame.shape[1]):
-        series = frame.iloc[:, i]
-        if isinstance(series.dtype, pd.CategoricalDtype):
-            series = series.astype(object)
-        if pd.api.types.is_object_dtype(series) or pd.api.types.is_string_dtype(series):
-            series = series.map(neutralise_formula)
-        columns.append(series.reset_index(drop=True))
-    out = pd.concat(columns, axis=1, ignore_index=True) if columns else frame.iloc[:, :0].copy()
-    out.index = frame.index
-    out.columns = [neutralise_formula(str(c)) for c in frame.columns]
-    return out
 
 
 def write_csv(frame: pd.DataFrame, path: Path) -> None:

@@ -9,12 +9,12 @@ row in a data.police.uk file) or *rejected* (it broke the contract; it is writte
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
+from snalib.csvsafe import safe_text_column
 from snalib.inputs.contract import TABLES
 
 REJECTED_COLUMNS = ["source_file", "source_row", "column", "reason"]
@@ -125,7 +125,7 @@ class SourceResult:
         known |= set(self.mapped_columns)
         keep = REJECTED_COLUMNS + [c for c in self.rejected.columns if c in known]
         out = self.rejected.reindex(columns=keep)
-        return out.apply(formula_safe)
+        return out.apply(safe_text_column)
 
     def summary(self) -> dict[str, object]:
         """Counts for the data quality chapter and the manifest."""
@@ -148,23 +148,3 @@ class SourceResult:
             "rejected_by_reason": {k: int(v) for k, v in reasons.items()},
             "notes": list(self.notes),
         }
-
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_PLAIN_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
-
-
-def formula_safe(column: pd.Series) -> pd.Series:
-    """A column as text, with cells a spreadsheet would run as a formula made inert.
-
-    Follows the OWASP guidance on CSV injection: a cell beginning with ``=``, ``+``,
-    ``-``, ``@``, a tab or a carriage return is prefixed with a single quote. A plain
-    number (``-4``, ``+1.5``) cannot be a formula and is left as written.
-
-    References
-    ----------
-    OWASP, "CSV Injection", https://owasp.org/www-community/attacks/CSV_Injection
-    """
-    text = column.astype("string").fillna("")
-    risky = text.str.startswith(_FORMULA_START) & ~text.str.match(_PLAIN_NUMBER)
-    return text.mask(risky, "'" + text)
