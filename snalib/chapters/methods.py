@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from snalib.publish.disclosure import NO_COUNTS
 from snalib.publish.run import RunContext
 from snalib.publish.tables import PublishedTable
 
@@ -116,6 +117,7 @@ def inputs_table(run: RunContext) -> PublishedTable | str:
         frame,
         "provenance_inputs",
         caption="Input files with their sha256 checksums and reconciliation",
+        counts=NO_COUNTS,
         labels={
             "source": "Source",
             "format": "Format",
@@ -141,6 +143,7 @@ def parameters_table(run: RunContext) -> PublishedTable | str:
         frame,
         "provenance_parameters",
         caption="Parameters of this run (validated)",
+        counts=NO_COUNTS,
         labels={"parameter": "Parameter", "value": "Value"},
     )
     if frame.empty:
@@ -155,6 +158,7 @@ def versions_table(run: RunContext) -> PublishedTable | str:
         frame,
         "provenance_versions",
         caption="Software versions",
+        counts=NO_COUNTS,
         labels={"component": "Component", "version": "Version"},
     )
     if frame.empty:
@@ -169,6 +173,7 @@ def stages_table(run: RunContext) -> PublishedTable | str:
         frame,
         "provenance_stages",
         caption="Pipeline stages run before this appendix, with timings",
+        counts=NO_COUNTS,
         labels={"stage": "Stage", "status": "Status", "seconds": "Seconds"},
         formats={"seconds": ".1f"},
     )

@@ -8,6 +8,7 @@ publishes it and says what a reader needs when a table has nothing to show.
 from __future__ import annotations
 
 from snalib.inputs import quality as reconciliation
+from snalib.publish.disclosure import NO_COUNTS
 from snalib.publish.run import RunContext
 from snalib.publish.tables import PublishedTable
 
@@ -29,6 +30,7 @@ def reconciliation_table(run: RunContext) -> PublishedTable:
         reconciliation.reconciliation_table(run.quality()),
         "data_quality",
         caption="Records in each source: included, excluded with a reason, rejected",
+        counts=NO_COUNTS,  # records of the input files: see docs/methods.md
         labels={
             "source": "Source",
             "description": "Description",
@@ -54,6 +56,7 @@ def reasons_table(run: RunContext) -> PublishedTable | str:
         reasons,
         "data_quality_reasons",
         caption="Why records were excluded or rejected",
+        counts=NO_COUNTS,  # records of the input files: see docs/methods.md
         labels={"source": "Source", "outcome": "Outcome", "reason": "Reason", "records": "Records"},
     )
 
@@ -70,5 +73,6 @@ def notes_table(run: RunContext) -> PublishedTable | str:
         notes,
         "data_quality_notes",
         caption="Notes from reading the sources",
+        counts=NO_COUNTS,  # records of the input files: see docs/methods.md
         labels={"source": "Source", "note": "Note"},
     )

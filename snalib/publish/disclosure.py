@@ -119,6 +119,37 @@ def count_text(value: float | int, rule: Rule) -> str:
     return f"{int(rule.round(value)):,}"
 
 
+class _NoCounts:
+    """The sentinel :data:`NO_COUNTS`."""
+
+    def __repr__(self) -> str:
+        return "NO_COUNTS"
+
+
+#: Passed as ``counts`` to say, explicitly, that a published table holds no count of
+#: people or events (money, parameters, model statistics, text already protected).
+NO_COUNTS = _NoCounts()
+
+
+def count_columns(frame: pd.DataFrame, counts, *, name: str) -> list[str]:
+    """The count columns a caller declared for ``name``: a non-empty sequence of columns of
+    ``frame``, or :data:`NO_COUNTS` (an empty list). Anything else is a programming error:
+    a table whose counts are not named would be published unprotected."""
+    if counts is NO_COUNTS:
+        return []
+    if counts is None or isinstance(counts, str) or not isinstance(counts, Iterable):
+        raise TypeError(
+            f"{name}: counts must list the count columns, or be NO_COUNTS, not {counts!r}"
+        )
+    counts = list(counts)
+    if not counts:
+        raise ValueError(f"{name}: no count column named; say counts=NO_COUNTS if there is none")
+    missing = [c for c in counts if c not in frame.columns]
+    if missing:
+        raise ValueError(f"{name}: count column(s) {missing} not in the table")
+    return counts
+
+
 # ---------------------------------------------------------------------------- relations
 #: A cell of a table: (row position, column name).
 Cell = tuple[int, str]
@@ -197,7 +228,8 @@ def total_relations(
     total = np.asarray(total, dtype=bool)
     parts = np.asarray(parts, dtype=bool)
     out = []
-    for rows in frame.groupby(list(by), sort=False).indices.values():
+    groups = frame.groupby(list(by), sort=False).indices.values() if by else [range(len(frame))]
+    for rows in groups:
         totals = [r for r in rows if total[r]]
         members = [r for r in rows if parts[r] and not total[r]]
         if len(totals) != 1 or not members:

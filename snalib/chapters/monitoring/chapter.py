@@ -103,7 +103,7 @@ class MonitoringChapter:
             protect_ratio_table(summary, self.run.rule(), RATIOS, ["year_earlier_count"]),
             f"monitoring_{period}_summary",
             counts=["count", "year_earlier_count"],
-            rates=dict.fromkeys(RATIOS, "count"),
+            rates=dict.fromkeys(RATIOS, ["count", "year_earlier_count"]),
             caption=f"The latest {period} against the same {period} a year earlier",
             labels={
                 "series": "Series",

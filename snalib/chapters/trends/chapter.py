@@ -18,6 +18,7 @@ import pandas as pd
 from snalib.chapters.trends import charts, counts, did, findings, its, seasonal
 from snalib.chapters.trends.data import TrendData, trend_data
 from snalib.chapters.trends.forecast import SeriesForecast, forecast_series
+from snalib.publish.disclosure import NO_COUNTS
 from snalib.publish.tables import PublishedFigure, PublishedTable
 
 #: Columns of the year-on-year table resting on two counts (shown as [u] when either is small).
@@ -94,11 +95,17 @@ class TrendsChapter:
 
     # ------------------------------------------------------------------ monthly, yearly, weekly
     def monthly_figure(self) -> PublishedFigure:
-        """``tables/trend_monthly.csv`` and the monthly chart of the main series."""
+        """``tables/trend_monthly.csv`` and the monthly chart of the main series.
+
+        Secondary suppression keeps a withheld month from coming back from the rolling
+        12-month totals, or from the headline's month minus its crime type groups or
+        districts (:func:`counts.monthly_relations`).
+        """
         monthly = self.run.publish_table(
             counts.monthly_counts(self.data),
             "trend_monthly",
             counts=["count", "rolling_12_month_total"],
+            relations=lambda frame: counts.monthly_relations(frame, self.headline),
             caption="Monthly counts and rolling 12-month totals: main series, crime type "
             "groups, districts",
         ).frame
@@ -107,7 +114,12 @@ class TrendsChapter:
         title = self._yoy_found["title"]
         fig = charts.monthly_chart(main, labels, self.data.periods, title)
         return self.run.publish_figure(
-            fig, "trend_monthly", title=title, alt=findings.monthly_alt(main, labels), data=main
+            fig,
+            "trend_monthly",
+            title=title,
+            alt=findings.monthly_alt(main, labels),
+            data=main,
+            counts=["count", "rolling_12_month_total"],
         )
 
     def monthly_text(self) -> str:
@@ -130,7 +142,10 @@ class TrendsChapter:
             protected,
             "trend_year_on_year",
             counts=["count_previous", "count_current"],
-            rates=dict.fromkeys(YOY_RATIOS, "count_current"),
+            rates=dict.fromkeys(YOY_RATIOS, ["count_current", "count_previous"]),
+            relations=lambda frame: counts.breakdown_relations(
+                frame, self.headline, ["count_previous", "count_current"], []
+            ),
             caption=f"Year on year: {yoy['current_period'].iloc[0]} against "
             f"{yoy['previous_period'].iloc[0]}, rates per resident",
             labels={
@@ -222,7 +237,12 @@ class TrendsChapter:
         found = findings.profile_findings(profile, self.headline)
         fig = charts.month_profile_chart(published.frame, found["title"])
         figure = self.run.publish_figure(
-            fig, "trend_month_profile", title=found["title"], alt=found["alt"], data=published.frame
+            fig,
+            "trend_month_profile",
+            title=found["title"],
+            alt=found["alt"],
+            data=published.frame,
+            counts=["count"],
         )
         return [figure, found["sentence"]]
 
@@ -243,7 +263,12 @@ class TrendsChapter:
         found = findings.day_hour_findings(published.frame, summary, self.headline)
         fig = charts.day_hour_heatmap(published.frame, found["title"])
         figure = self.run.publish_figure(
-            fig, "trend_day_hour", title=found["title"], alt=found["alt"], data=published.frame
+            fig,
+            "trend_day_hour",
+            title=found["title"],
+            alt=found["alt"],
+            data=published.frame,
+            counts=["count"],
         )
         return [figure, found["sentence"]]
 
@@ -290,6 +315,7 @@ class TrendsChapter:
             title=found["title"],
             alt=found["alt"],
             data=published[published["term_type"] == "step"],
+            counts=["count_basis"],
         )
 
     def effects_table(self) -> PublishedTable:
@@ -302,6 +328,7 @@ class TrendsChapter:
             "trend_effects_summary",
             caption="Rate ratios (95% CI) of the trend (per year) and of each named period, "
             "per series",
+            counts=NO_COUNTS,  # rate ratios, from the protected effects table
             labels={"term": "Term"},
         )
 
@@ -311,7 +338,7 @@ class TrendsChapter:
         self.run.publish_table(
             table,
             "trend_model_diagnostics",
-            counts=[],
+            counts=NO_COUNTS,
             caption="Trend model diagnostics per series",
         )
         return [
@@ -379,6 +406,7 @@ class TrendsChapter:
             fc.backtest.errors,
             "trend_forecast_errors",
             caption="Backtest on the held-out year: errors and interval coverage of each model",
+            counts=NO_COUNTS,  # model errors, not counts
             labels={
                 "model": "Model",
                 "mae": "Mean absolute error",
@@ -421,11 +449,17 @@ class TrendsChapter:
         found = findings.forecast_findings(fc)
         fig = charts.forecast_chart(fc, found["title"], threshold=self.rule.threshold)
         figure = self.run.publish_figure(
-            fig, "trend_forecast", title=found["title"], alt=found["alt"], data=fc.forecast
+            fig,
+            "trend_forecast",
+            title=found["title"],
+            alt=found["alt"],
+            data=fc.forecast,
+            counts=NO_COUNTS,  # predictions of a model, not counts of crimes
         )
         self.run.publish_table(
             fc.forecast,
             "trend_forecast",
+            counts=NO_COUNTS,
             caption=f"Forecast of {self.headline.lower()}, next 12 months",
         )
         return [figure, found["sentence"]]
