@@ -95,7 +95,7 @@ def key_facts(
                 f"Serious violence in {fy.label}",
                 _count(n_now, rule),
                 _change(n_now, n_prev, rule)
-                if n_prev >= rule.min_count_for_rate and n_now >= rule.min_count_for_rate
+                if n_prev >= rule.threshold and n_now >= rule.threshold
                 else "",
             )
         )
@@ -133,8 +133,8 @@ def _public_facts(street: pd.DataFrame, fy: FinancialYear, rule: Rule) -> list[F
             "violence and sexual offences + robbery (public data); "
             + (
                 _change(proxy_now, proxy_before, rule)
-                if proxy_before >= rule.min_count_for_rate and proxy_now >= rule.min_count_for_rate
-                else "no comparison with the previous year: too few crimes"
+                if proxy_before >= rule.threshold and proxy_now >= rule.threshold
+                else "no comparison with the previous year: a count is too small to publish"
                 if len(before)
                 else "no previous year in the data"
             ),
