@@ -39,7 +39,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.linalg import null_space
+from scipy.linalg import qr
 
 SUPPRESSED = "[c]"
 UNRELIABLE = "[u]"
@@ -258,17 +258,23 @@ def _remainder(values: Mapping[str, np.ndarray], rel: Relation) -> float:
 
 
 def _complement(
-    rel: Relation, withheld: set[Cell], values: Mapping[str, np.ndarray], *, force: bool = False
+    rel: Relation,
+    withheld: set[Cell],
+    values: Mapping[str, np.ndarray],
+    *,
+    force: bool = False,
+    keep: frozenset[int] = frozenset(),
 ) -> Cell | None:
     """The published cell of ``rel`` to withhold next: the smallest count above zero (the
-    first in the relation's order on a tie), else a zero part, else the total."""
+    first in the relation's order on a tie), else a zero part, else the total. Cells in the
+    rows of ``keep`` are taken only when no other cell will do."""
     published = [c for c in rel.cells if c not in withheld]
     if not published:
         return None
     order = {c: k for k, c in enumerate(rel.cells)}
     positive = [c for c in published if _value(values, c) > 0]
     if positive:
-        return min(positive, key=lambda c: (_value(values, c), order[c]))
+        return min(positive, key=lambda c: (c[0] in keep, _value(values, c), order[c]))
     return published[0] if force or published[0] != rel.total else published[-1]
 
 
@@ -301,6 +307,8 @@ def secondary_suppression(
     withheld: set[Cell],
     relations: Sequence[Relation],
     rule: Rule,
+    *,
+    keep: Iterable[int] = (),
 ) -> set[Cell]:
     """Complementary suppression: the cells to withhold besides ``withheld``.
 
@@ -314,6 +322,9 @@ def secondary_suppression(
         How the counts add up.
     rule
         The disclosure rule (its threshold).
+    keep
+        Rows (positions) whose counts are withheld as complements only when no other cell
+        of the relation will do, e.g. the headline series of a table of breakdowns.
 
     Returns
     -------
@@ -326,9 +337,9 @@ def secondary_suppression(
 
     1. every relation where a withheld cell is the only unknown, or where the withheld
        parts with the unpublished remainder come to less than the threshold, has one more
-       cell withheld: its smallest published count above zero (the first in the
-       relation's order on a tie; a zero part, or else the total, when no count above zero
-       is left);
+       cell withheld: its smallest published count above zero outside the ``keep`` rows
+       (the first in the relation's order on a tie; then the ``keep`` rows; a zero part,
+       or else the total, when no count above zero is left);
     2. an audit by linear algebra over all relations together finds any withheld cell that
        a combination of relations would give back (e.g. two rolling totals and eleven
        months), and withholds the smallest published count of the first relation holding it.
@@ -338,12 +349,13 @@ def secondary_suppression(
     """
     hidden = set(withheld)
     relations = list(relations)
+    keep = frozenset(keep)
     zero_remainder = [_remainder(values, r) == 0 for r in relations]
     for _ in range(sum(len(r.cells) for r in relations) + 1):
         changed = False
         for rel in relations:
             while _needs_complement(rel, hidden, values, rule):
-                cell = _complement(rel, hidden, values)
+                cell = _complement(rel, hidden, values, keep=keep)
                 if cell is None:
                     break
                 hidden.add(cell)
@@ -355,7 +367,7 @@ def secondary_suppression(
             rel = next(
                 (r for r in relations if cell in r.cells and _complement(r, hidden, values)), None
             )
-            extra = None if rel is None else _complement(rel, hidden, values, force=True)
+            extra = None if rel is None else _complement(rel, hidden, values, force=True, keep=keep)
             if extra is not None:
                 hidden.add(extra)
                 changed = True
@@ -384,6 +396,8 @@ def _determined(
     if not used:
         return []
     unknown = sorted({c for r, _ in used for c in r.cells if c in withheld})
+    if len(unknown) > AUDIT_LIMIT:
+        return []
     column = {c: k for k, c in enumerate(unknown)}
     free_remainders = [i for i, (_, z) in enumerate(used) if not z]
     n = len(unknown) + len(free_remainders)
@@ -396,11 +410,20 @@ def _determined(
                 matrix[i, column[c]] -= 1.0
     for k, i in enumerate(free_remainders):
         matrix[i, len(unknown) + k] = -1.0
-    basis = null_space(matrix)
-    if basis.size == 0:
-        return list(unknown)
-    free = np.abs(basis[: len(unknown)]).max(axis=1) > 1e-9
-    return [c for c, f in zip(unknown, free, strict=True) if not f]
+    # x_j is fixed by the published cells when e_j lies in the row space of the matrix:
+    # with an orthonormal basis Q of that space (rank-revealing QR of the transpose),
+    # when row j of Q has norm 1.
+    q, r, _ = qr(matrix.T, mode="economic", pivoting=True)
+    diag = np.abs(np.diag(r))
+    rank = int((diag > 1e-9 * max(1.0, diag.max(initial=0.0))).sum())
+    norms = (q[: len(unknown), :rank] ** 2).sum(axis=1)
+    return [c for c, n in zip(unknown, norms, strict=True) if n > 1 - 1e-9]
+
+
+#: The audit by linear algebra is run on tables with at most this many withheld cells in
+#: relations (its cost grows with the cube); larger tables get the relation-by-relation
+#: rules only (see docs/methods.md).
+AUDIT_LIMIT = 600
 
 
 def _add_note(notes: pd.Series, position: int, note: str) -> None:
@@ -415,6 +438,7 @@ def protect(
     counts: Iterable[str] = (),
     rates: Mapping[str, str | Sequence[str]] | None = None,
     relations: Iterable[Relation] = (),
+    keep: Iterable[bool] | None = None,
 ) -> pd.DataFrame:
     """Apply disclosure control to a table about to be published.
 
@@ -436,6 +460,9 @@ def protect(
         How the counts add up (:class:`Relation`; helpers :func:`row_relations`,
         :func:`flow_relations`, :func:`rolling_relations`, :func:`total_relations`).
         Cells are withheld by :func:`secondary_suppression` until none can be worked back.
+    keep
+        A flag per row: rows whose counts are withheld as complements only when nothing
+        else will do (e.g. the headline series).
 
     Returns
     -------
@@ -465,7 +492,14 @@ def protect(
         already = table[col].astype(str).eq(SUPPRESSED).to_numpy()
         primary |= {(int(i), col) for i in np.flatnonzero(small)}
         primary |= {(int(i), col) for i in np.flatnonzero(already & ~small)}
-    secondary = secondary_suppression(numeric, primary, relations, rule) if relations else set()
+    keep_rows = np.flatnonzero(np.asarray(keep, dtype=bool)) if keep is not None else []
+    secondary = (
+        secondary_suppression(
+            numeric, primary, relations, rule, keep=keep_rows.tolist() if len(keep_rows) else ()
+        )
+        if relations
+        else set()
+    )
     withheld = primary | secondary
 
     for col in counts:

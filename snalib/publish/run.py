@@ -92,12 +92,19 @@ class RunContext:
         return rule_from_params(self.params.disclosure, source=source)
 
     # ------------------------------------------------------------------ publishing
-    def _protect(self, frame, name, counts, rates, relations, source) -> pd.DataFrame:
+    def _protect(self, frame, name, counts, rates, relations, source, keep=None) -> pd.DataFrame:
         counts = count_columns(frame, counts, name=name)
         if callable(relations):
             relations = relations(frame)
+        if callable(keep):
+            keep = keep(frame)
         protected = protect(
-            frame, self.rule(source), counts=counts, rates=rates, relations=relations or ()
+            frame,
+            self.rule(source),
+            counts=counts,
+            rates=rates,
+            relations=relations or (),
+            keep=keep,
         )
         if not protected["notes"].astype(bool).any():
             protected = protected.drop(columns="notes")
@@ -112,6 +119,7 @@ class RunContext:
         counts: Iterable[str] | object,
         rates: Mapping[str, str | Sequence[str]] | None = None,
         relations: Relations = (),
+        keep=None,
         source: str = "police",
         labels: Mapping[str, str] | None = None,
         formats: Mapping[str, str] | None = None,
@@ -132,13 +140,16 @@ class RunContext:
             How the counts add up (:class:`snalib.publish.disclosure.Relation`), or a
             function of the frame returning them: secondary suppression keeps every
             withheld count from being worked back from its total.
+        keep
+            A flag per row (or a function of the frame giving them): rows withheld as
+            complements only when nothing else will do, e.g. the headline series.
         source
             Which disclosure rule applies ("hes" for admissions).
         labels, formats, show
             Column headings, number formats and the columns shown in the chapter (the CSV
             always has every column).
         """
-        protected = self._protect(frame, name, counts, rates, relations, source)
+        protected = self._protect(frame, name, counts, rates, relations, source, keep)
         path = self.dir / TABLES / f"{name}.csv"
         write_csv(protected, path)
         shown = show if show is None else [c for c in show if c in protected.columns]

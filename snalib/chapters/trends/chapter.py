@@ -106,6 +106,7 @@ class TrendsChapter:
             "trend_monthly",
             counts=["count", "rolling_12_month_total"],
             relations=lambda frame: counts.monthly_relations(frame, self.headline),
+            keep=lambda frame: frame["breakdown"].eq("Main series"),
             caption="Monthly counts and rolling 12-month totals: main series, crime type "
             "groups, districts",
         ).frame
@@ -146,6 +147,7 @@ class TrendsChapter:
             relations=lambda frame: counts.breakdown_relations(
                 frame, self.headline, ["count_previous", "count_current"], []
             ),
+            keep=lambda frame: frame["breakdown"].eq("Main series"),
             caption=f"Year on year: {yoy['current_period'].iloc[0]} against "
             f"{yoy['previous_period'].iloc[0]}, rates per resident",
             labels={
