@@ -199,10 +199,41 @@ def test_bad_input_behaves_as_expected(case_dir, tmp_path, demo_base, capsys):
         assert _fingerprint(setup["inputs"]) == inputs_before, "an input was changed"
         if run_before is not None:
             assert _fingerprint(setup["out"]) == run_before, "the earlier run was changed"
+    if expect.get("published_clean"):
+        assert code == 0
+        _assert_published_clean(Path(setup["out"]))
     for source, counts in (expect.get("counts") or {}).items():
         summary = load_inputs(load_params(setup["params"])).results[source].summary()
         for key, value in counts.items():
             assert summary[key] == value, (source, key, summary)
+
+
+def _assert_published_clean(run: Path) -> None:
+    """``expect.published_clean``: no count column of any published table or chart data
+    holds a count from 1 to its rule's threshold - 1, every count is a multiple of the
+    rounding base, and no key fact gives a percentage beside a withheld count. The count
+    columns are those each publishing call declared (``data/published_counts.json``)."""
+    record = json.loads((run / "data" / "published_counts.json").read_text(encoding="utf-8"))
+    assert record, "nothing was published"
+    checked = 0
+    for name, rule in record.items():
+        path = run / name
+        assert path.is_file(), f"{name} recorded but not written"
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        for col in rule["counts"]:
+            values = pd.to_numeric(frame[col], errors="coerce")
+            small = frame.loc[(values >= 1) & (values < rule["threshold"]), col]
+            assert small.empty, f"{name}: {col} publishes small counts {small.tolist()[:5]}"
+            if rule["rounding"] > 1:
+                unrounded = values.dropna()[values.dropna() % rule["rounding"] != 0]
+                assert unrounded.empty, f"{name}: {col} not rounded: {unrounded.tolist()[:5]}"
+            checked += 1
+    assert checked, "no count column was checked"
+    facts = run / "tables" / "key_facts.csv"
+    if facts.is_file():
+        table = pd.read_csv(facts, dtype=str, keep_default_na=False)
+        withheld = table[table["value"] == "[c]"]
+        assert not withheld["note"].str.contains("%").any(), withheld.to_dict("records")
 
 
 def test_the_corpus_has_every_case_readable_and_described():

@@ -92,7 +92,9 @@ class RunContext:
         return rule_from_params(self.params.disclosure, source=source)
 
     # ------------------------------------------------------------------ publishing
-    def _protect(self, frame, name, counts, rates, relations, source, keep=None) -> pd.DataFrame:
+    def _protect(
+        self, frame, name, counts, rates, relations, source, keep=None, *, folder=TABLES
+    ) -> pd.DataFrame:
         counts = count_columns(frame, counts, name=name)
         if callable(relations):
             relations = relations(frame)
@@ -108,7 +110,17 @@ class RunContext:
         )
         if not protected["notes"].astype(bool).any():
             protected = protected.drop(columns="notes")
+        self._record_counts(f"{folder}/{name}.csv", counts, source)
         return protected
+
+    def _record_counts(self, name: str, counts: list[str], source: str) -> None:
+        """Note in ``data/published_counts.json`` (not published) which columns of each
+        published file are counts and under which rule, for checks of the published run."""
+        path = self.dir / DATA / "published_counts.json"
+        record = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+        rule = self.rule(source)
+        record[name] = {"counts": counts, "threshold": rule.threshold, "rounding": rule.rounding}
+        path.write_text(json.dumps(record, indent=1, sort_keys=True), encoding="utf-8")
 
     def publish_table(
         self,
@@ -189,7 +201,7 @@ class RunContext:
         """
         if not title or not alt:
             raise ValueError("every figure needs a title stating the finding and alt text")
-        protected = self._protect(data, name, counts, rates, relations, source)
+        protected = self._protect(data, name, counts, rates, relations, source, folder=FIGURES)
         fig = chart if isinstance(chart, Figure) else chart(protected)
         try:
             _refuse_withheld_labels(fig, data, protected, name)
