@@ -229,6 +229,12 @@ def _assert_published_clean(run: Path) -> None:
                 assert unrounded.empty, f"{name}: {col} not rounded: {unrounded.tolist()[:5]}"
             checked += 1
     assert checked, "no count column was checked"
+    for flow_csv in (run / "tables" / "inclusion_flow.csv", run / "figures" / "inclusion_flow.csv"):
+        if flow_csv.is_file():  # records before a step = after it + excluded by it
+            flow = pd.read_csv(flow_csv, dtype=str, keep_default_na=False)
+            for i in range(1, len(flow)):
+                cells = [flow["records"][i - 1], flow["records"][i], flow["excluded"][i]]
+                assert cells.count("[c]") != 1, f"{flow_csv.name} step {i + 1}: {cells}"
     facts = run / "tables" / "key_facts.csv"
     if facts.is_file():
         table = pd.read_csv(facts, dtype=str, keep_default_na=False)
