@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import pytest
 
@@ -291,3 +293,57 @@ def test_rounding_comes_from_the_parameters():
     assert rule.rounding == 5
     assert rule_from_params(DisclosureParams()).rounding == 1
     assert count_text(12, rule) == "10" and count_text(3, rule) == SUPPRESSED
+
+
+# ---------------------------------------------------------------- publishing
+def test_publish_table_requires_the_count_columns_or_no_counts(tmp_path):
+    from snalib.publish.run import NO_COUNTS
+    from tests.chapter_runs import write_run
+
+    run = write_run(tmp_path / "run")
+    table = pd.DataFrame({"area": ["A", "B"], "count": [1, 30]})
+    with pytest.raises(TypeError):
+        run.publish_table(table, "t", caption="c")  # counts not given at all
+    with pytest.raises(TypeError, match="NO_COUNTS"):
+        run.publish_table(table, "t", caption="c", counts=None)
+    with pytest.raises(ValueError, match="counts=NO_COUNTS"):
+        run.publish_table(table, "t", caption="c", counts=[])
+    with pytest.raises(ValueError, match="not in the table"):
+        run.publish_table(table, "t", caption="c", counts=["crimes"])
+    assert not (run.dir / "tables" / "t.csv").exists()
+    published = run.publish_table(table, "t", caption="c", counts=["count"])
+    assert published.frame["count"].tolist() == [SUPPRESSED, 30]  # threshold 2
+    spend = pd.DataFrame({"line": ["x"], "planned": [3]})
+    assert run.publish_table(spend, "s", caption="c", counts=NO_COUNTS).frame["planned"][0] == 3
+    record = json.loads((run.dir / "data" / "published_counts.json").read_text())
+    assert record["tables/t.csv"] == {"counts": ["count"], "threshold": 2, "rounding": 1}
+    assert record["tables/s.csv"]["counts"] == []
+
+
+def test_publish_figure_draws_from_the_protected_data(tmp_path):
+    import matplotlib.pyplot as plt
+
+    from tests.chapter_runs import write_run
+
+    run = write_run(tmp_path / "run")
+    data = pd.DataFrame({"district": ["A", "B", "Area"], "count": [1, 30, 31]})
+    seen = []
+
+    def draw(protected):
+        seen.append(protected["count"].tolist())
+        fig, ax = plt.subplots()
+        ax.text(0, 0, str(protected["count"].iloc[0]))
+        return fig
+
+    run.publish_figure(
+        draw,
+        "f",
+        title="t",
+        alt="a",
+        data=data,
+        counts=["count"],
+        relations=[Relation((2, "count"), ((0, "count"), (1, "count")))],
+    )
+    assert seen == [[SUPPRESSED, SUPPRESSED, 31]]
+    written = pd.read_csv(run.dir / "figures" / "f.csv", dtype=str)
+    assert written["count"].tolist() == [SUPPRESSED, SUPPRESSED, "31"]
