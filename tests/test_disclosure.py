@@ -347,3 +347,17 @@ def test_publish_figure_draws_from_the_protected_data(tmp_path):
     assert seen == [[SUPPRESSED, SUPPRESSED, 31]]
     written = pd.read_csv(run.dir / "figures" / "f.csv", dtype=str)
     assert written["count"].tolist() == [SUPPRESSED, SUPPRESSED, "31"]
+
+
+def test_kept_cells_are_complements_only_when_nothing_else_will_do():
+    # Rolling totals of three months; month 2 is small. Without keep the smallest month
+    # (6) is withheld; keeping the months, the rolling totals are withheld instead.
+    months = pd.DataFrame({"count": [6, 7, 2, 9], "rolling": [None, None, 15, 18]})
+    relations = rolling_relations(months, count="count", rolling="rolling", window=3)
+    counts = ["count", "rolling"]
+    plain = protect(months, Rule(), counts=counts, relations=relations)
+    assert plain["count"].tolist()[:3] == [SUPPRESSED, SUPPRESSED, SUPPRESSED]
+    kept = protect(months, Rule(), counts=counts, relations=relations, keep={"count": [True] * 4})
+    assert kept["count"].tolist() == [6, 7, SUPPRESSED, 9]
+    assert kept["rolling"].tolist()[2:] == [SUPPRESSED, SUPPRESSED]
+    assert _protected(_intervals(kept, relations))

@@ -263,18 +263,18 @@ def _complement(
     values: Mapping[str, np.ndarray],
     *,
     force: bool = False,
-    keep: frozenset[int] = frozenset(),
+    keep: frozenset[Cell] = frozenset(),
 ) -> Cell | None:
     """The published cell of ``rel`` to withhold next: the smallest count above zero (the
     first in the relation's order on a tie), else a zero part, else the total. Cells in the
-    rows of ``keep`` are taken only when no other cell will do."""
+    cells of ``keep`` are taken only when no other cell will do."""
     published = [c for c in rel.cells if c not in withheld]
     if not published:
         return None
     order = {c: k for k, c in enumerate(rel.cells)}
     positive = [c for c in published if _value(values, c) > 0]
     if positive:
-        return min(positive, key=lambda c: (c[0] in keep, _value(values, c), order[c]))
+        return min(positive, key=lambda c: (c in keep, _value(values, c), order[c]))
     return published[0] if force or published[0] != rel.total else published[-1]
 
 
@@ -308,7 +308,7 @@ def secondary_suppression(
     relations: Sequence[Relation],
     rule: Rule,
     *,
-    keep: Iterable[int] = (),
+    keep: Iterable[Cell] = (),
 ) -> set[Cell]:
     """Complementary suppression: the cells to withhold besides ``withheld``.
 
@@ -323,8 +323,8 @@ def secondary_suppression(
     rule
         The disclosure rule (its threshold).
     keep
-        Rows (positions) whose counts are withheld as complements only when no other cell
-        of the relation will do, e.g. the headline series of a table of breakdowns.
+        Cells withheld as complements only when no other cell of the relation will do,
+        e.g. the months of the main series, which another table publishes too.
 
     Returns
     -------
@@ -337,8 +337,8 @@ def secondary_suppression(
 
     1. every relation where a withheld cell is the only unknown, or where the withheld
        parts with the unpublished remainder come to less than the threshold, has one more
-       cell withheld: its smallest published count above zero outside the ``keep`` rows
-       (the first in the relation's order on a tie; then the ``keep`` rows; a zero part,
+       cell withheld: its smallest published count above zero outside ``keep``
+       (the first in the relation's order on a tie; then the cells of ``keep``; a zero part,
        or else the total, when no count above zero is left);
     2. an audit by linear algebra over all relations together finds any withheld cell that
        a combination of relations would give back (e.g. two rolling totals and eleven
@@ -438,7 +438,7 @@ def protect(
     counts: Iterable[str] = (),
     rates: Mapping[str, str | Sequence[str]] | None = None,
     relations: Iterable[Relation] = (),
-    keep: Iterable[bool] | None = None,
+    keep: Iterable[bool] | Mapping[str, Iterable[bool]] | None = None,
 ) -> pd.DataFrame:
     """Apply disclosure control to a table about to be published.
 
@@ -461,8 +461,9 @@ def protect(
         :func:`flow_relations`, :func:`rolling_relations`, :func:`total_relations`).
         Cells are withheld by :func:`secondary_suppression` until none can be worked back.
     keep
-        A flag per row: rows whose counts are withheld as complements only when nothing
-        else will do (e.g. the headline series).
+        A flag per row, or per row for some count columns (``{column: flags}``): cells
+        withheld as complements only when nothing else will do (e.g. the months of the
+        main series, which another table publishes too).
 
     Returns
     -------
@@ -492,11 +493,17 @@ def protect(
         already = table[col].astype(str).eq(SUPPRESSED).to_numpy()
         primary |= {(int(i), col) for i in np.flatnonzero(small)}
         primary |= {(int(i), col) for i in np.flatnonzero(already & ~small)}
-    keep_rows = np.flatnonzero(np.asarray(keep, dtype=bool)) if keep is not None else []
+    if keep is None:
+        keep = {}
+    elif not isinstance(keep, Mapping):
+        keep = dict.fromkeys(counts, keep)
+    keep_cells = {
+        (int(i), col)
+        for col, flags in keep.items()
+        for i in np.flatnonzero(np.asarray(flags, dtype=bool))
+    }
     secondary = (
-        secondary_suppression(
-            numeric, primary, relations, rule, keep=keep_rows.tolist() if len(keep_rows) else ()
-        )
+        secondary_suppression(numeric, primary, relations, rule, keep=keep_cells)
         if relations
         else set()
     )
@@ -506,15 +513,15 @@ def protect(
         rows = sorted(i for i, c in withheld if c == col)
         if rule.rounding > 1:
             values = numeric[col]
-            keep = np.ones(n, dtype=bool)
-            keep[rows] = False
-            keep &= ~np.isnan(values)
-            if keep.any():
+            shown = np.ones(n, dtype=bool)
+            shown[rows] = False
+            shown &= ~np.isnan(values)
+            if shown.any():
                 rounded = np.floor(values / rule.rounding + 0.5) * rule.rounding
                 column = out[col].astype(object)
-                column.iloc[np.flatnonzero(keep)] = [int(v) for v in rounded[keep]]
+                column.iloc[np.flatnonzero(shown)] = [int(v) for v in rounded[shown]]
                 out[col] = column
-                for i in np.flatnonzero(keep):
+                for i in np.flatnonzero(shown):
                     _add_note(notes, int(i), rule.rounding_note)
         if rows:
             out[col] = out[col].astype(object)

@@ -106,7 +106,9 @@ class TrendsChapter:
             "trend_monthly",
             counts=["count", "rolling_12_month_total"],
             relations=lambda frame: counts.monthly_relations(frame, self.headline),
-            keep=lambda frame: frame["breakdown"].eq("Main series"),
+            # The main series' months are published in tables/monthly_series.csv too: a
+            # complement there would be given away, so their rolling totals go instead.
+            keep=lambda frame: {"count": frame["breakdown"].eq("Main series")},
             caption="Monthly counts and rolling 12-month totals: main series, crime type "
             "groups, districts",
         ).frame
