@@ -361,3 +361,32 @@ def test_kept_cells_are_complements_only_when_nothing_else_will_do():
     assert kept["count"].tolist() == [6, 7, SUPPRESSED, 9]
     assert kept["rolling"].tolist()[2:] == [SUPPRESSED, SUPPRESSED]
     assert _protected(_intervals(kept, relations))
+
+
+def test_trend_monthly_district_cannot_be_worked_back_from_the_headline():
+    from snalib.chapters.trends.counts import monthly_relations
+
+    months = [f"2021-{m:02d}" for m in range(1, 13)]
+    rows = []
+    for k, month in enumerate(months):
+        north, south = (3 if k == 5 else 20 + k), 30 + k
+        for breakdown, series, count in (
+            ("Main series", "Serious violence", north + south),
+            ("District", "North", north),
+            ("District", "South", south),
+        ):
+            rows.append((month, breakdown, series, count))
+    frame = pd.DataFrame(rows, columns=["month", "breakdown", "series", "count"])
+    frame["rolling_12_month_total"] = frame.groupby("series")["count"].transform(
+        lambda c: c.rolling(12, min_periods=12).sum()
+    )
+    relations = monthly_relations(frame, "Serious violence")
+    counts = ["count", "rolling_12_month_total"]
+    keep = {"count": frame["breakdown"].eq("Main series")}
+    primary = protect(frame, Rule(), counts=counts)
+    assert _subtraction_attack(primary, relations)  # headline - South gives North's 3
+    out = protect(frame, Rule(), counts=counts, relations=relations, keep=keep)
+    assert _subtraction_attack(out, relations) == {}
+    assert _protected(_intervals(out, relations))
+    headline = out[out["breakdown"] == "Main series"]["count"]
+    assert SUPPRESSED not in headline.tolist()  # the headline stays published

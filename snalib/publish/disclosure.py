@@ -235,6 +235,8 @@ def total_relations(
         if len(totals) != 1 or not members:
             continue
         for col in counts:
+            if pd.isna(frame[col].iloc[totals[0]]):  # no total published: nothing to relate
+                continue
             out.append(Relation((totals[0], col), tuple((r, col) for r in members)))
     return out
 
