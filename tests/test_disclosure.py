@@ -390,3 +390,26 @@ def test_trend_monthly_district_cannot_be_worked_back_from_the_headline():
     assert _protected(_intervals(out, relations))
     headline = out[out["breakdown"] == "Main series"]["count"]
     assert SUPPRESSED not in headline.tolist()  # the headline stays published
+
+
+def test_year_on_year_sentence_prints_no_small_count():
+    from snalib.chapters.trends.findings import yoy_findings
+
+    yoy = pd.DataFrame(
+        {
+            "breakdown": ["Main series", "Main series"],
+            "series": ["Serious violence", "Serious violence: knife"],
+            "previous_period": ["2020/21"] * 2,
+            "current_period": ["2021/22"] * 2,
+            "count_previous": [120, 3],
+            "count_current": [132, 6],
+            "rate_ratio": [1.1, 2.0],
+            "lower95": [0.9, 0.5],
+            "upper95": [1.4, 8.0],
+        }
+    )
+    unprotected = yoy_findings(yoy, "Serious violence")["sentence"]
+    assert "3 → 6" in unprotected
+    sentence = yoy_findings(yoy, "Serious violence", Rule(rounding=5))["sentence"]
+    assert "knife" not in sentence and "3 →" not in sentence
+    assert "120 → 130" in sentence  # 132 rounded to the nearest 5

@@ -57,7 +57,7 @@ class TrendsChapter:
 
     @cached_property
     def _yoy_found(self) -> dict[str, str]:
-        return findings.yoy_findings(self.year_on_year, self.headline)
+        return findings.yoy_findings(self.year_on_year, self.headline, self.rule)
 
     @cached_property
     def fits(self) -> list[its.ItsFit]:

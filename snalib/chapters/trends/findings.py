@@ -12,6 +12,7 @@ import pandas as pd
 
 from snalib.chapters.trends.design import FULL_MONTH_NAMES as MONTHS
 from snalib.chapters.trends.seasonal import seasonal_peaks, seasonal_strength
+from snalib.publish.disclosure import count_text
 from snalib.publish.tables import markdown_escape as esc
 
 
@@ -80,8 +81,13 @@ def data_note(data) -> str:
 # --------------------------------------------------------------------------- year on year
 
 
-def yoy_findings(yoy: pd.DataFrame, headline: str) -> dict[str, str]:
-    """Title and sentence of the monthly chart from the (unprotected) year-on-year table."""
+def yoy_findings(yoy: pd.DataFrame, headline: str, rule=None) -> dict[str, str]:
+    """Title and sentence of the monthly chart from the (unprotected) year-on-year table.
+
+    With ``rule`` (:class:`snalib.publish.disclosure.Rule`) the counts in the sentence are
+    written as published (``[c]`` when small, rounded when the rule rounds), and a series
+    whose rate ratio rests on a count below the minimum for a rate is left out.
+    """
     if yoy.empty:
         return {
             "title": f"{headline}: monthly counts (too few months for a year-on-year comparison)",
@@ -98,8 +104,12 @@ def yoy_findings(yoy: pd.DataFrame, headline: str) -> dict[str, str]:
     for name, r in main.iterrows():
         if not np.isfinite(r["rate_ratio"]):
             continue
+        before, now = int(r["count_previous"]), int(r["count_current"])
+        if rule is not None and min(before, now) < rule.min_count_for_rate:
+            continue  # no ratio on a small count, and no small count in the prose
+        shown = (lambda v: count_text(v, rule)) if rule is not None else (lambda v: f"{v:,}")
         parts.append(
-            f"{esc(name)}: {int(r['count_previous']):,} → {int(r['count_current']):,}, rate "
+            f"{esc(name)}: {shown(before)} → {shown(now)}, rate "
             f"ratio {ci(r['rate_ratio'], r['lower95'], r['upper95'])}"
         )
     sentence = (
