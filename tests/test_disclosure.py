@@ -413,3 +413,30 @@ def test_year_on_year_sentence_prints_no_small_count():
     sentence = yoy_findings(yoy, "Serious violence", Rule(rounding=5))["sentence"]
     assert "knife" not in sentence and "3 →" not in sentence
     assert "120 → 130" in sentence  # 132 rounded to the nearest 5
+
+
+def test_monitoring_and_heatmap_sentences_print_no_small_count():
+    from snalib.chapters.monitoring.findings import xmr_findings
+    from snalib.chapters.trends.findings import _count_words
+
+    assert _count_words(3, 400, Rule()) == "[c] of 400 crimes"  # no 0.8% beside 400
+    assert _count_words(30, 400, Rule()) == "30 of 400 crimes (7.5%)"
+    chart = pd.DataFrame(
+        {
+            "label": ["w1", "w2"],
+            "value": [12, 3],
+            "special_cause": [False, False],
+            "direction": ["", ""],
+            "rules": ["", ""],
+            "mean": [7.5, 7.5],
+            "lower_limit": [0.0, 0.0],
+            "upper_limit": [20.0, 20.0],
+        }
+    )
+    from snalib.chapters.monitoring.xmr import RULES
+
+    for rule_name in RULES:
+        chart[rule_name] = False
+    found = xmr_findings(chart, "Serious violence", "week", Rule())
+    assert "(w2, [c])" in found["sentence"]
+    assert "(w2, 3)" in xmr_findings(chart, "Serious violence", "week")["sentence"]

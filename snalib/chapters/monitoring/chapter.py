@@ -88,7 +88,7 @@ class MonitoringChapter:
 
     @cached_property
     def _found(self) -> dict[str, str]:
-        return xmr_findings(self.shown, self.headline, self.period)
+        return xmr_findings(self.shown, self.headline, self.period, self.run.rule())
 
     # ------------------------------------------------------------------ one per cell
     def intro(self) -> str:

@@ -264,7 +264,7 @@ class TrendsChapter:
             counts=["count"],
             caption=f"{self.headline} by day of week and hour, {summary['span']}",
         )
-        found = findings.day_hour_findings(published.frame, summary, self.headline)
+        found = findings.day_hour_findings(published.frame, summary, self.headline, self.rule)
         fig = charts.day_hour_heatmap(published.frame, found["title"])
         figure = self.run.publish_figure(
             fig,

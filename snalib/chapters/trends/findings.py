@@ -382,7 +382,21 @@ def profile_findings(profile: pd.DataFrame, headline: str) -> dict[str, str]:
     return {"title": title, "alt": alt, "sentence": sentence}
 
 
-def day_hour_findings(table: pd.DataFrame, summary: dict, headline: str) -> dict[str, str]:
+def _count_words(part: int, whole: int, rule) -> str:
+    """ "part of whole crimes (share%)", as published: no share beside a withheld count."""
+    if rule is None:
+        return f"{part:,} of {whole:,} crimes ({part / whole * 100 if whole else 0:.1f}%)"
+    shown_part, shown_whole = count_text(part, rule), count_text(whole, rule)
+    if "[c]" in (shown_part, shown_whole):
+        return f"{shown_part} of {shown_whole} crimes"
+    return f"{shown_part} of {shown_whole} crimes ({part / whole * 100 if whole else 0:.1f}%)"
+
+
+def day_hour_findings(
+    table: pd.DataFrame, summary: dict, headline: str, rule=None
+) -> dict[str, str]:
+    """Title, sentence and alt text of the heatmap; with ``rule``, the count of crimes with
+    no hour and the total are written as published (``[c]`` when small)."""
     counts = pd.to_numeric(table["count"], errors="coerce").fillna(0)
     by_day = counts.groupby(table["day"], sort=False).sum()
     top_day = by_day.idxmax()
@@ -401,8 +415,7 @@ def day_hour_findings(table: pd.DataFrame, summary: dict, headline: str) -> dict
         f"In {summary['span']}, {share_day:.0f}% of {esc(headline.lower())} with a known hour "
         f"happened on a {top_day}; Friday to Sunday nights (20:00 to 03:59) account for "
         f"{share_wn:.0f}% of the week's crimes in {weekend_night.sum() / len(table) * 100:.0f}% "
-        f"of its hours. {missing:,} of {total:,} crimes "
-        f"({missing / total * 100 if total else 0:.1f}%) have no recorded hour and are left "
+        f"of its hours. {_count_words(missing, total, rule)} have no recorded hour and are left "
         "out of the heatmap. Cells with counts from 1 to the disclosure threshold are hatched "
         "grey, not coloured."
     )
