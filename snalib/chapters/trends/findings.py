@@ -392,6 +392,14 @@ def _count_words(part: int, whole: int, rule) -> str:
     return f"{shown_part} of {shown_whole} crimes ({part / whole * 100 if whole else 0:.1f}%)"
 
 
+def _no_hour_words(table: pd.DataFrame, missing: int, total: int, rule) -> str:
+    """The crimes left out of the heatmap. With a withheld cell in the heatmap, no counts:
+    the total with the count with no hour would give back the sum of the withheld cells."""
+    if rule is not None and table["count"].astype(str).eq("[c]").any():
+        return "Crimes with no recorded hour are left"
+    return f"{_count_words(missing, total, rule)} have no recorded hour and are left"
+
+
 def day_hour_findings(
     table: pd.DataFrame, summary: dict, headline: str, rule=None
 ) -> dict[str, str]:
@@ -415,7 +423,7 @@ def day_hour_findings(
         f"In {summary['span']}, {share_day:.0f}% of {esc(headline.lower())} with a known hour "
         f"happened on a {top_day}; Friday to Sunday nights (20:00 to 03:59) account for "
         f"{share_wn:.0f}% of the week's crimes in {weekend_night.sum() / len(table) * 100:.0f}% "
-        f"of its hours. {_count_words(missing, total, rule)} have no recorded hour and are left "
+        f"of its hours. {_no_hour_words(table, missing, total, rule)} "
         "out of the heatmap. Cells with counts from 1 to the disclosure threshold are hatched "
         "grey, not coloured."
     )
