@@ -191,6 +191,12 @@ class DisclosureParams(StrictModel):
         ge=1,
         description="No rate is published on a count below this.",
     )
+    rounding: int = Field(
+        default=1,
+        ge=1,
+        description="Published counts are rounded to the nearest multiple of this base "
+        "(e.g. 5) after suppression; 1 publishes them unrounded.",
+    )
 
 
 class NamedPeriod(StrictModel):

@@ -251,8 +251,11 @@ def test_bad_input_behaves_as_expected(case_dir, tmp_path, demo_base, capsys):
         assert _fingerprint(setup["inputs"]) == inputs_before, "an input was changed"
         if run_before is not None:
             assert _fingerprint(setup["out"]) == run_before, "the earlier run was changed"
-    if expect.get("published") == "clean":
+    if expect.get("published") == "clean" or expect.get("published_clean"):
+        assert code == 0
         _assert_published_clean(Path(setup["out"]))
+    if expect.get("published_clean"):
+        _assert_counts_published_clean(Path(setup["out"]))
     for source, counts in (expect.get("counts") or {}).items():
         summary = load_inputs(load_params(setup["params"])).results[source].summary()
         for key, value in counts.items():
@@ -263,6 +266,40 @@ def _assert_absent(expect: dict, said: str) -> None:
     """``expect.absent``: words that must not appear in anything sna printed (jargon)."""
     for needle in expect.get("absent") or []:
         assert needle not in said, f"'{needle}' should not be said:\n{said}"
+
+
+def _assert_counts_published_clean(run: Path) -> None:
+    """``expect.published_clean`` (besides the scanner of ``published: clean``): no count column of any published table or chart data
+    holds a count from 1 to its rule's threshold - 1, every count is a multiple of the
+    rounding base, and no key fact gives a percentage beside a withheld count. The count
+    columns are those each publishing call declared (``data/published_counts.json``)."""
+    record = json.loads((run / "data" / "published_counts.json").read_text(encoding="utf-8"))
+    assert record, "nothing was published"
+    checked = 0
+    for name, rule in record.items():
+        path = run / name
+        assert path.is_file(), f"{name} recorded but not written"
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        for col in rule["counts"]:
+            values = pd.to_numeric(frame[col], errors="coerce")
+            small = frame.loc[(values >= 1) & (values < rule["threshold"]), col]
+            assert small.empty, f"{name}: {col} publishes small counts {small.tolist()[:5]}"
+            if rule["rounding"] > 1:
+                unrounded = values.dropna()[values.dropna() % rule["rounding"] != 0]
+                assert unrounded.empty, f"{name}: {col} not rounded: {unrounded.tolist()[:5]}"
+            checked += 1
+    assert checked, "no count column was checked"
+    for flow_csv in (run / "tables" / "inclusion_flow.csv", run / "figures" / "inclusion_flow.csv"):
+        if flow_csv.is_file():  # records before a step = after it + excluded by it
+            flow = pd.read_csv(flow_csv, dtype=str, keep_default_na=False)
+            for i in range(1, len(flow)):
+                cells = [flow["records"][i - 1], flow["records"][i], flow["excluded"][i]]
+                assert cells.count("[c]") != 1, f"{flow_csv.name} step {i + 1}: {cells}"
+    facts = run / "tables" / "key_facts.csv"
+    if facts.is_file():
+        table = pd.read_csv(facts, dtype=str, keep_default_na=False)
+        withheld = table[table["value"] == "[c]"]
+        assert not withheld["note"].str.contains("%").any(), withheld.to_dict("records")
 
 
 def test_the_corpus_has_every_case_readable_and_described():

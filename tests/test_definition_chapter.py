@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
@@ -9,6 +11,7 @@ import pytest
 from snalib.chapters.definition import (
     NO_GROUPS_IN_PUBLIC_DATA,
     DefinitionChapter,
+    _flow_relations,
     inclusion_flow_chart,
 )
 from snalib.definition.flags import PROXY_EXPLANATION
@@ -64,10 +67,25 @@ def test_record_mode_flow_table_counts_each_step_of_the_report_year(record_chapt
     assert list(table["step_id"]) == [
         "all_crimes", "offence_code", "not_sexual", "public_place", "not_domestic", "priority_age",
     ]  # fmt: skip
-    assert list(table["records"]) == ["10", "8", "8", "6", "5", "3"]
-    # Threshold 2: a single record is suppressed.
-    assert list(table["excluded"]) == ["0", "2", "0", "2", "[c]", "2"]
+    # Threshold 2: a single record is suppressed (one crime excluded as domestic). Records
+    # remaining after that step (5) are withheld too, or 6 - 5 would give it back, and in
+    # turn the 2 excluded at the next step, or 5 = 3 + 2 would give back the 5.
+    assert list(table["records"]) == ["10", "8", "8", "6", "[c]", "3"]
+    assert list(table["excluded"]) == ["0", "2", "0", "2", "[c]", "[c]"]
     assert table.set_index("step_id").loc["public_place", "excluded_not_recorded"] == "[c]"
+    notes = table.set_index("step_id")["notes"]
+    assert "secondary suppression" in notes["not_domestic"]
+    assert "secondary suppression" in notes["priority_age"]
+
+
+def test_record_mode_flow_table_withheld_count_cannot_be_worked_back(record_chapter):
+    record_chapter.flow_table()
+    table = _csv(record_chapter, "inclusion_flow")
+    records, excluded = list(table["records"]), list(table["excluded"])
+    # records before a step = records after it + excluded by it: no step with one unknown
+    for i in range(1, len(table)):
+        cells = [records[i - 1], records[i], excluded[i]]
+        assert cells.count("[c]") != 1, f"step {i + 1}: {cells}"
 
 
 def test_record_mode_flow_text_reads_the_protected_table(record_chapter):
@@ -171,3 +189,32 @@ def test_inclusion_flow_chart_draws_one_labelled_bar_per_step():
     assert [label.get_text() for _, label in labels] == ["1. All", "2. Codes", "3. Public"]
     assert fig._suptitle.get_text() == "25 of 90 crimes"
     plt.close(fig)
+
+
+def test_record_mode_flow_figure_labels_withheld_bars_and_draws_no_withheld_count(record_chapter):
+    figure = record_chapter.flow_figure()
+    svg = figure.svg.decode("utf-8")
+    # matplotlib writes text as glyph paths with the text in a comment: read the labels there
+    labels = re.findall(r"<!-- (.*?) -->", svg)
+    assert labels.count("[c]") == 1  # the bar of "not domestic" (5 records) is withheld
+    assert "5" not in labels
+    assert {"10", "8", "6", "3"} <= set(labels)
+    data = pd.read_csv(record_chapter.run.dir / "figures" / "inclusion_flow.csv", dtype=str)
+    assert list(data["records"]) == ["10", "8", "8", "6", "[c]", "3"]
+    assert "Not domestic: withheld" in figure.alt or ": withheld" in figure.alt
+
+
+def test_a_figure_printing_a_withheld_count_is_refused(record_chapter):
+    flow = record_chapter.flow
+    fig = inclusion_flow_chart(flow, "drawn before disclosure control")
+    with pytest.raises(ValueError, match="prints 5, a count its data withholds"):
+        record_chapter.run.publish_figure(
+            fig,
+            "inclusion_flow",
+            title="t",
+            alt="a",
+            data=flow[["step_number", "step", "records", "excluded", "excluded_not_recorded"]],
+            counts=["records", "excluded", "excluded_not_recorded"],
+            relations=_flow_relations,
+        )
+    assert not (record_chapter.run.dir / "figures" / "inclusion_flow.svg").exists()

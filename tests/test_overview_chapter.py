@@ -7,6 +7,7 @@ from IPython.display import HTML
 
 from snalib.chapters.overview import (
     Fact,
+    key_facts,
     key_facts_block,
     key_facts_html,
     key_facts_table,
@@ -79,3 +80,37 @@ def test_key_facts_table_publishes_every_fact(tmp_path):
         {"fact": "Area", "value": "X", "note": ""},
         {"fact": "Sources provided", "value": "1", "note": "crimes"},
     ]
+
+
+def _knife_facts(knives: int, total: int = 20, rule=None) -> dict[str, Fact]:
+    from snalib.publish.disclosure import Rule
+    from tests.chapter_runs import PARAMS
+
+    crimes = [
+        crime(f"K{i}", f"2021-0{4 + i % 5}-0{1 + i % 9}", knife=i < knives) for i in range(total)
+    ]
+    rule = rule or Rule(threshold=5, min_count_for_rate=10)
+    return _by_label(key_facts(PARAMS, flagged_crimes(crimes), {"sources": {"crimes": {}}}, rule))
+
+
+def test_key_facts_withhold_the_knife_percentage_with_a_small_knife_count():
+    facts = _knife_facts(3)
+    knife = facts["Knife or sharp instrument involved"]
+    assert facts["Serious violence in 2021/22"].value == "20"
+    # 15.0% of the published 20 would give back the withheld 3.
+    assert knife.value == "[c]" and knife.note == ""
+    assert "%" not in knife.note
+
+
+def test_key_facts_publish_the_knife_percentage_when_the_count_is_published():
+    facts = _knife_facts(12)
+    knife = facts["Knife or sharp instrument involved"]
+    assert knife.value == "12" and knife.note == "60.0% of serious violence"
+
+
+def test_key_facts_round_counts_when_the_rule_asks():
+    from snalib.publish.disclosure import Rule
+
+    facts = _knife_facts(12, total=23, rule=Rule(threshold=5, rounding=5))
+    assert facts["Serious violence in 2021/22"].value == "25"
+    assert facts["Knife or sharp instrument involved"].value == "10"

@@ -72,3 +72,25 @@ def test_interventions_table_says_so_when_the_report_year_has_none(tmp_path):
     assert (
         programme.interventions_table(run) == "No intervention monitoring was recorded for 2021/22."
     )
+
+
+def test_interventions_percentage_is_withheld_with_its_withheld_count(tmp_path):
+    # 1 of 40 referrals engaged (threshold 2): 2.5% beside the 40 referrals would give the
+    # 1 back, so the percentage goes with the count; completion rests on the withheld 1 too.
+    small = pd.DataFrame(
+        {
+            "intervention": ["Mentoring"],
+            "programme": ["Youth"],
+            "period": ["2021-05"],
+            "referrals": [40],
+            "engaged": [1],
+            "completed": [0],
+            "positive_outcomes": [0],
+        }
+    )
+    run = write_run(tmp_path / "run", {"interventions": small})
+    programme.interventions_table(run)
+    written = pd.read_csv(run.dir / "tables" / "interventions.csv", dtype=str)
+    assert written.loc[0, "referrals"] == "40" and written.loc[0, "engaged"] == "[c]"
+    assert written.loc[0, "engagement_pct"] == "[u]"
+    assert written.loc[0, "completion_pct"] == "[u]"

@@ -32,6 +32,7 @@ from snalib.definition.flags import (
     proxy_flow,
 )
 from snalib.definition.series import describe_series, public_series, record_series
+from snalib.publish.disclosure import SUPPRESSED, Relation, flow_relations
 from snalib.publish.run import RunContext
 from snalib.publish.style import PALETTE, finish, use_style
 from snalib.publish.tables import PublishedFigure, PublishedTable
@@ -48,6 +49,15 @@ FLOW_LABELS = {
 #: Count columns of the inclusion flow (disclosure control applies to each).
 FLOW_COUNTS = ["records", "excluded", "excluded_not_recorded"]
 
+
+def _flow_relations(flow: pd.DataFrame) -> list[Relation]:
+    """Records before a step = records after it + excluded by it; and the records excluded
+    because a value was not recorded are part of those excluded (the rest unpublished)."""
+    return flow_relations(flow) + [
+        Relation((i, "excluded"), ((i, "excluded_not_recorded"),)) for i in range(len(flow))
+    ]
+
+
 #: Why the groups table is empty in public data mode.
 NO_GROUPS_IN_PUBLIC_DATA = "Crime type groups need offence codes, which public data do not have."
 
@@ -58,8 +68,8 @@ def inclusion_flow_chart(flow: pd.DataFrame, title: str) -> Figure:
     Parameters
     ----------
     flow
-        An inclusion flow (:func:`snalib.definition.flags.inclusion_flow` or
-        :func:`snalib.definition.flags.proxy_flow`).
+        An inclusion flow after disclosure control (``records`` holds ``[c]`` where the
+        count is withheld): a withheld bar is not drawn and its label reads ``[c]``.
     title
         The finding, shown as the figure's title.
     """
@@ -67,9 +77,10 @@ def inclusion_flow_chart(flow: pd.DataFrame, title: str) -> Figure:
     n = len(flow)
     fig, ax = plt.subplots(figsize=(9, 0.6 * n + 1.6))
     y = list(range(n))[::-1]
+    records = pd.to_numeric(flow["records"], errors="coerce")
     # Grey for the steps on the way, the brand colour for the count that is reported.
     colours = [PALETTE[4]] * (n - 1) + [PALETTE[0]]
-    bars = ax.barh(y, flow["records"].astype(float), color=colours, height=0.6)
+    bars = ax.barh(y, records.fillna(0).astype(float), color=colours, height=0.6)
     ax.set_yticks(
         y,
         [f"{int(s)}. {label}" for s, label in zip(flow["step_number"], flow["step"], strict=True)],
@@ -77,12 +88,12 @@ def inclusion_flow_chart(flow: pd.DataFrame, title: str) -> Figure:
     ax.set_xlabel("Records remaining after the step")
     ax.grid(axis="y", visible=False)
     ax.grid(axis="x", visible=True)
-    top = float(flow["records"].max()) or 1.0
-    for bar, value in zip(bars, flow["records"], strict=True):
+    top = float(records.max()) if records.notna().any() and records.max() > 0 else 1.0
+    for bar, value in zip(bars, records, strict=True):
         ax.text(
             bar.get_width() + top * 0.01,
             bar.get_y() + bar.get_height() / 2,
-            f"{int(value):,}",
+            SUPPRESSED if pd.isna(value) else f"{int(value):,}",
             va="center",
             fontsize=10,
         )
@@ -154,6 +165,7 @@ class DefinitionChapter:
                 else f"Inclusion flow: from all recorded crimes to serious violence, {self.fy.label}"
             ),
             counts=FLOW_COUNTS,
+            relations=_flow_relations,
             labels=FLOW_LABELS,
             show=list(FLOW_LABELS),
         )
@@ -166,15 +178,22 @@ class DefinitionChapter:
         return self._published_flow
 
     def flow_figure(self) -> PublishedFigure:
-        """``figures/inclusion_flow``: the flow as bars, titled with the share that remains."""
-        title = flow_title(self.flow, self.fy.label, public=self.public)
+        """``figures/inclusion_flow``: the flow as bars, titled with the share that remains.
+
+        Drawn, titled and described from the protected flow: a withheld count is neither
+        drawn, nor printed, nor in the title or alt text.
+        """
+        flow = self.flow[["step_number", "step", *FLOW_COUNTS]]
+        shown = self.flow_table().frame
+        title = flow_title(shown, self.fy.label, public=self.public)
         return self.run.publish_figure(
-            inclusion_flow_chart(self.flow, title),
+            lambda protected: inclusion_flow_chart(protected, title),
             "inclusion_flow",
             title=title,
-            alt=flow_alt(self.flow),
-            data=self.flow[["step_number", "step", "records", "excluded"]],
-            counts=["records", "excluded"],
+            alt=flow_alt(shown),
+            data=flow,
+            counts=FLOW_COUNTS,
+            relations=_flow_relations,
         )
 
     def flow_text(self) -> str:

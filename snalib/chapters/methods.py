@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from snalib.publish.disclosure import NO_COUNTS
 from snalib.publish.run import RunContext
 from snalib.publish.tables import PublishedTable
 
@@ -115,8 +116,8 @@ def inputs_table(run: RunContext) -> PublishedTable | str:
     published = run.publish_table(
         frame,
         "provenance_inputs",
-        counts=None,  # record accounting, not counts of people or events
         caption="Input files with their sha256 checksums and reconciliation",
+        counts=NO_COUNTS,
         labels={
             "source": "Source",
             "format": "Format",
@@ -141,8 +142,8 @@ def parameters_table(run: RunContext) -> PublishedTable | str:
     published = run.publish_table(
         frame,
         "provenance_parameters",
-        counts=None,  # record accounting, not counts of people or events
         caption="Parameters of this run (validated)",
+        counts=NO_COUNTS,
         labels={"parameter": "Parameter", "value": "Value"},
     )
     if frame.empty:
@@ -156,8 +157,8 @@ def versions_table(run: RunContext) -> PublishedTable | str:
     published = run.publish_table(
         frame,
         "provenance_versions",
-        counts=None,  # record accounting, not counts of people or events
         caption="Software versions",
+        counts=NO_COUNTS,
         labels={"component": "Component", "version": "Version"},
     )
     if frame.empty:
@@ -171,8 +172,8 @@ def stages_table(run: RunContext) -> PublishedTable | str:
     published = run.publish_table(
         frame,
         "provenance_stages",
-        counts=None,  # record accounting, not counts of people or events
         caption="Pipeline stages run before this appendix, with timings",
+        counts=NO_COUNTS,
         labels={"stage": "Stage", "status": "Status", "seconds": "Seconds"},
         formats={"seconds": ".1f"},
     )

@@ -16,7 +16,7 @@ from IPython.display import HTML
 from snalib.definition.flags import in_financial_year
 from snalib.definition.series import PROXY_TYPES, street_in_financial_year
 from snalib.periods import FinancialYear
-from snalib.publish.disclosure import Rule, is_suppressed
+from snalib.publish.disclosure import NO_COUNTS, Rule, count_text, is_suppressed
 from snalib.publish.run import RunContext
 from snalib.publish.tables import PublishedTable
 
@@ -29,17 +29,28 @@ class Fact:
 
 
 def _count(value: int, rule: Rule) -> str:
-    if is_suppressed(pd.Series([value]), rule).iloc[0]:
-        return "[c]"
-    return f"{value:,}"
+    return count_text(value, rule)
 
 
-def _change(current: int, previous: int) -> str:
+def _change(current: int, previous: int, rule: Rule) -> str:
     if previous == 0:
         return "no count in the previous year to compare with"
     pct = 100 * (current - previous) / previous
     direction = "up" if pct > 0 else "down" if pct < 0 else "unchanged"
-    return f"{direction} {abs(pct):.1f}% on the previous year ({previous:,})"
+    return f"{direction} {abs(pct):.1f}% on the previous year ({_count(previous, rule)})"
+
+
+def _share(part: int, whole: int, rule: Rule, what: str) -> str:
+    """``part`` as a percentage of ``whole``, or nothing when the percentage would give back
+    a withheld count (the whole is published beside it) or rest on too small a count."""
+    if (
+        is_suppressed(pd.Series([part]), rule).iloc[0]
+        or is_suppressed(pd.Series([whole]), rule).iloc[0]
+    ):
+        return ""
+    if part < rule.min_count_for_rate or whole < rule.min_count_for_rate:
+        return ""
+    return f"{100 * part / whole:.1f}% of {what}"
 
 
 def key_facts(
@@ -83,7 +94,7 @@ def key_facts(
             Fact(
                 f"Serious violence in {fy.label}",
                 _count(n_now, rule),
-                _change(n_now, n_prev)
+                _change(n_now, n_prev, rule)
                 if n_prev >= rule.threshold and n_now >= rule.threshold
                 else "",
             )
@@ -93,9 +104,7 @@ def key_facts(
             Fact(
                 "Knife or sharp instrument involved",
                 _count(knife, rule),
-                f"{100 * knife / n_now:.1f}% of serious violence"
-                if n_now >= rule.min_count_for_rate
-                else "",
+                _share(knife, n_now, rule, "serious violence"),
             )
         )
         in_codes = int(current["in_offence_codes"].sum())
@@ -122,7 +131,13 @@ def _public_facts(street: pd.DataFrame, fy: FinancialYear, rule: Rule) -> list[F
             f"Serious violence proxy in {fy.label}",
             _count(proxy_now, rule),
             "violence and sexual offences + robbery (public data); "
-            + (_change(proxy_now, proxy_before) if len(before) else "no previous year in the data"),
+            + (
+                _change(proxy_now, proxy_before, rule)
+                if proxy_before >= rule.threshold and proxy_now >= rule.threshold
+                else "no comparison with the previous year: a count is too small to publish"
+                if len(before)
+                else "no previous year in the data"
+            ),
         ),
         Fact("Possession of weapons offences", _count(weapons, rule), "context for the proxy"),
     ]
@@ -176,5 +191,6 @@ def key_facts_table(run: RunContext, facts: list[Fact]) -> PublishedTable:
         facts_frame(facts),
         "key_facts",
         caption="Key facts of this report",
+        counts=NO_COUNTS,  # values are text, protected when made (count_text)
         labels={"fact": "Fact", "value": "Value", "note": "Note"},
     )

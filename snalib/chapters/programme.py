@@ -9,6 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from snalib.periods import period_financial_year
+from snalib.publish.disclosure import NO_COUNTS
 from snalib.publish.run import RunContext
 from snalib.publish.tables import PublishedTable
 
@@ -123,6 +124,7 @@ def spend_table(run: RunContext) -> list[str | PublishedTable] | str:
         spend,
         "spend_against_plan",
         caption=f"Spend against plan by budget line, {year} (GBP)",
+        counts=NO_COUNTS,  # money, not counts of people or events
         labels={
             "category": "Budget line",
             "planned": "Planned (£)",
@@ -159,7 +161,11 @@ def interventions_table(run: RunContext) -> PublishedTable | str:
         "interventions",
         caption=f"Intervention monitoring, {year}",
         counts=["referrals", "engaged", "completed", "positive_outcomes"],
-        rates={"engagement_pct": "referrals", "completion_pct": "engaged"},
+        # A percentage beside its denominator gives back its numerator: withheld with either.
+        rates={
+            "engagement_pct": ["referrals", "engaged"],
+            "completion_pct": ["engaged", "completed"],
+        },
         labels={
             "programme": "Programme",
             "intervention": "Intervention",

@@ -8,6 +8,7 @@ publishes it and says what a reader needs when a table has nothing to show.
 from __future__ import annotations
 
 from snalib.inputs import quality as reconciliation
+from snalib.publish.disclosure import NO_COUNTS
 from snalib.publish.run import RunContext
 from snalib.publish.tables import PublishedTable
 
@@ -28,8 +29,8 @@ def reconciliation_table(run: RunContext) -> PublishedTable:
     return run.publish_table(
         reconciliation.reconciliation_table(run.quality()),
         "data_quality",
-        counts=None,  # record accounting, not counts of people or events
         caption="Records in each source: included, excluded with a reason, rejected",
+        counts=NO_COUNTS,  # records of the input files: see docs/methods.md
         labels={
             "source": "Source",
             "description": "Description",
@@ -54,8 +55,8 @@ def reasons_table(run: RunContext) -> PublishedTable | str:
     return run.publish_table(
         reasons,
         "data_quality_reasons",
-        counts=None,  # record accounting, not counts of people or events
         caption="Why records were excluded or rejected",
+        counts=NO_COUNTS,  # records of the input files: see docs/methods.md
         labels={"source": "Source", "outcome": "Outcome", "reason": "Reason", "records": "Records"},
     )
 
@@ -71,7 +72,7 @@ def notes_table(run: RunContext) -> PublishedTable | str:
     return run.publish_table(
         notes,
         "data_quality_notes",
-        counts=None,  # record accounting, not counts of people or events
         caption="Notes from reading the sources",
+        counts=NO_COUNTS,  # records of the input files: see docs/methods.md
         labels={"source": "Source", "note": "Note"},
     )

@@ -440,8 +440,16 @@ PROXY_EXPLANATION = (
 
 
 def flow_title(flow: pd.DataFrame, period_label: str, *, public: bool = False) -> str:
-    """The inclusion flow figure's title, stating the finding."""
-    first, last = int(flow["records"].iloc[0]), int(flow["records"].iloc[-1])
+    """The inclusion flow figure's title, stating the finding.
+
+    Read from the disclosure-protected flow: when the first or last count is withheld
+    (``[c]``), the title names the steps without the counts or their share.
+    """
+    first, last = flow["records"].iloc[0], flow["records"].iloc[-1]
+    if isinstance(first, str) or isinstance(last, str):
+        what = "the public data proxy" if public else "the serious violence definition"
+        return f"Records remaining after each step of {what}, {period_label}"
+    first, last = int(first), int(last)
     share = 100 * last / first if first else 0.0
     if public:
         return (
@@ -455,9 +463,14 @@ def flow_title(flow: pd.DataFrame, period_label: str, *, public: bool = False) -
 
 
 def flow_alt(flow: pd.DataFrame) -> str:
-    """Alt text of the inclusion flow figure: every bar's label and value."""
+    """Alt text of the inclusion flow figure: every bar's label and value, as published
+    (a withheld count reads "withheld")."""
+
+    def value(v) -> str:
+        return "withheld" if isinstance(v, str) else f"{int(v):,}"
+
     return (
         "Horizontal bar chart of the records remaining after each condition of the definition: "
-        + "; ".join(f"{r.step}: {int(r.records):,}" for r in flow.itertuples())
+        + "; ".join(f"{r.step}: {value(r.records)}" for r in flow.itertuples())
         + "."
     )

@@ -46,7 +46,9 @@ from xml.etree import ElementTree
 #: Folders of a run directory whose files are published.
 PUBLISHED_HTML = ("sna", "annual-report", "notebooks")
 #: Where a chapter declares the count columns of what it publishes (not published itself).
-DECLARATIONS = Path("data") / "disclosure"
+DECLARATIONS = Path("data") / "published_counts.json"
+#: Published tables that count input records, not people or events.
+RECORD_ACCOUNTING = ("data_quality", "provenance_")
 
 SYMBOL = re.compile(r"^\[[a-z]\]$")
 #: Words in a column name that say it holds a count of people or events.
@@ -283,10 +285,13 @@ class Table:
     header: list[str]
     rows: list[list[str]]
     declared_counts: set[str] = field(default_factory=set)
-    #: The chapter declared that the table holds no counts of people or events (e.g. the
-    #: data quality accounting of input records): column names and prose are not read as
-    #: counts; percentages still are.
+    #: A record accounting table (input records and their problems, not people or events):
+    #: column names and prose are not read as counts; percentages still are.
     declared_none: bool = False
+    #: The threshold of the rule the table was published under (else the run's, by source).
+    threshold: int | None = None
+    #: Counts must be multiples of this (``disclosure.rounding``).
+    rounding: int = 1
 
 
 def scan_table(table: Table, thresholds: Thresholds) -> list[Finding]:
@@ -302,15 +307,30 @@ def scan_table(table: Table, thresholds: Thresholds) -> list[Finding]:
     source_col = next((i for i, name in enumerate(header) if name.lower() == "source"), None)
     for r, row in enumerate(table.rows, start=1):
         source = row[source_col] if source_col is not None and source_col < len(row) else None
-        threshold = thresholds.for_source(source)
+        threshold = table.threshold or thresholds.for_source(source)
         for i in count_cols:
-            if i < len(row) and _is_small(_number(row[i]), threshold):
+            value = _number(row[i]) if i < len(row) else None
+            if _is_small(value, threshold):
                 findings.append(
                     Finding(
                         table.path,
                         f"row {r}, column {header[i]}",
                         row[i],
                         f"a count from 1 to {threshold - 1}",
+                    )
+                )
+            elif (
+                table.rounding > 1
+                and header[i] in table.declared_counts
+                and value is not None
+                and value % table.rounding
+            ):
+                findings.append(
+                    Finding(
+                        table.path,
+                        f"row {r}, column {header[i]}",
+                        row[i],
+                        f"a count not rounded to a multiple of {table.rounding}",
                     )
                 )
         totals = [_number(row[i]) for i in count_cols if i < len(row)]
@@ -366,25 +386,18 @@ def _read_csv(path: Path) -> tuple[list[str], list[list[str]]]:
 
 
 def _declarations(run_dir: Path) -> dict[str, dict]:
-    """What each chapter declared when it published: ``{"tables/x.csv": {"counts": [...]}}``."""
-    out: dict[str, dict] = {}
-    folder = run_dir / DECLARATIONS
-    if folder.is_dir():
-        for path in sorted(folder.glob("*.json")):
-            entry = json.loads(path.read_text(encoding="utf-8"))
-            out[entry["path"]] = entry
-    return out
+    """What each chapter declared when it published (``data/published_counts.json``, written
+    by :class:`snalib.publish.run.RunContext`): ``{"tables/x.csv": {"counts": [...],
+    "no_counts": bool, "threshold": int, "rounding": int}}``."""
+    path = run_dir / DECLARATIONS
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
 
 
-def declare(run_dir: Path, published: Path, counts: Iterable[str] | None) -> None:
-    """Record the count columns a chapter declared for a published CSV (``None``: it has
-    none), for the scanner. Written under ``data/``, which is not published."""
-    relative = published.resolve().relative_to(run_dir.resolve()).as_posix()
-    folder = run_dir / DECLARATIONS
-    folder.mkdir(parents=True, exist_ok=True)
-    entry = {"path": relative, "counts": None if counts is None else sorted(counts)}
-    name = relative.replace("/", "__") + ".json"
-    (folder / name).write_text(json.dumps(entry, indent=1) + "\n", encoding="utf-8")
+def is_record_accounting(relative: str) -> bool:
+    """Tables that count input records and their problems, not people or events (the data
+    quality and provenance tables): their columns and prose are not read as counts."""
+    name = relative.split("/")[-1]
+    return name.startswith(RECORD_ACCOUNTING)
 
 
 # --------------------------------------------------------------------------- text
@@ -519,13 +532,9 @@ class _Page(HTMLParser):
         self._flush()
 
 
-def scan_html(
-    path: Path, relative: str, thresholds: Thresholds, declared: dict[str, dict] | None = None
-) -> list[Finding]:
+def scan_html(path: Path, relative: str, thresholds: Thresholds) -> list[Finding]:
     """Prose, tables and embedded charts of a page. A table with the id ``tbl-<name>`` is the
-    HTML form of ``tables/<name>.csv``: when its chapter declared that it holds no counts,
-    its columns are not read as counts by their names."""
-    declared = declared or {}
+    HTML form of ``tables/<name>.csv``: a record accounting table is read as in its CSV."""
     page = _Page()
     page.feed(path.read_text(encoding="utf-8", errors="replace"))
     page.close()
@@ -533,9 +542,8 @@ def scan_html(
     for block in page.blocks:
         findings.extend(scan_text(block, relative, "text", thresholds.threshold))
     for n, (ident, header, rows) in enumerate(page.tables, start=1):
-        entry = declared.get(f"tables/{ident.removeprefix('tbl-')}.csv", {})
-        none = "counts" in entry and entry["counts"] is None
-        table = Table(f"{relative} (table {n})", header, rows, declared_none=none)
+        accounting = is_record_accounting(ident.removeprefix("tbl-")) if ident else False
+        table = Table(f"{relative} (table {n})", header, rows, declared_none=accounting)
         findings.extend(scan_table(table, thresholds))
     for n, encoded in enumerate(page.images, start=1):
         try:
@@ -612,13 +620,18 @@ def scan_run(run_dir: str | Path, thresholds: Thresholds | None = None) -> list[
         if path.suffix == ".csv":
             header, rows = _read_csv(path)
             entry = declared.get(relative, {})
-            counts = entry.get("counts", [])
             table = Table(
-                relative, header, rows, set(counts or ()), "counts" in entry and counts is None
+                relative,
+                header,
+                rows,
+                set(entry.get("counts") or ()),
+                is_record_accounting(relative),
+                entry.get("threshold"),
+                int(entry.get("rounding") or 1),
             )
             findings.extend(scan_table(table, thresholds))
         elif path.suffix == ".svg":
             findings.extend(scan_svg_bytes(path.read_bytes(), relative, thresholds))
         else:
-            findings.extend(scan_html(path, relative, thresholds, declared))
+            findings.extend(scan_html(path, relative, thresholds))
     return findings

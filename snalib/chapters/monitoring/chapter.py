@@ -88,7 +88,7 @@ class MonitoringChapter:
 
     @cached_property
     def _found(self) -> dict[str, str]:
-        return xmr_findings(self.shown, self.headline, self.period)
+        return xmr_findings(self.shown, self.headline, self.period, self.run.rule())
 
     # ------------------------------------------------------------------ one per cell
     def intro(self) -> str:
@@ -103,7 +103,7 @@ class MonitoringChapter:
             protect_ratio_table(summary, self.run.rule(), RATIOS, ["year_earlier_count"]),
             f"monitoring_{period}_summary",
             counts=["count", "year_earlier_count"],
-            rates=dict.fromkeys(RATIOS, "count"),
+            rates=dict.fromkeys(RATIOS, ["count", "year_earlier_count"]),
             caption=f"The latest {period} against the same {period} a year earlier",
             labels={
                 "series": "Series",

@@ -6,10 +6,19 @@ import pandas as pd
 
 from snalib.chapters.monitoring.periods import PERIOD_WORDS
 from snalib.chapters.monitoring.xmr import RULES
+from snalib.publish.disclosure import count_text
 
 
-def xmr_findings(chart: pd.DataFrame, series: str, period: str) -> dict[str, str]:
-    """Title, alt text and a sentence for an XmR chart, computed from its table."""
+def xmr_findings(chart: pd.DataFrame, series: str, period: str, rule=None) -> dict[str, str]:
+    """Title, alt text and a sentence for an XmR chart, computed from its table.
+
+    With ``rule`` the latest value is written as published (``[c]`` when small).
+    """
+    latest = (
+        f"{int(chart.iloc[-1]['value']):,}"
+        if rule is None
+        else count_text(int(chart.iloc[-1]["value"]), rule)
+    )
     word = PERIOD_WORDS[period]
     special = chart[chart["special_cause"]]
     last = chart.iloc[-1]
@@ -17,7 +26,7 @@ def xmr_findings(chart: pd.DataFrame, series: str, period: str) -> dict[str, str
     recent_special = recent[recent["special_cause"]]
     if last["special_cause"]:
         state = (
-            f"the latest {period} ({last['label']}, {int(last['value']):,}) shows special cause "
+            f"the latest {period} ({last['label']}, {latest}) shows special cause "
             f"variation ({'higher' if last['direction'] == 'high' else 'lower'} than the "
             f"baseline process: {last['rules']})"
         )
@@ -26,10 +35,7 @@ def xmr_findings(chart: pd.DataFrame, series: str, period: str) -> dict[str, str
             "what the baseline process would produce"
         )
     else:
-        state = (
-            f"the latest {period} ({last['label']}, {int(last['value']):,}) is within common "
-            "cause variation"
-        )
+        state = f"the latest {period} ({last['label']}, {latest}) is within common cause variation"
         title = f"{series}: the latest {period} is within the baseline's common cause variation"
     counts = {rule: int(chart[rule].sum()) for rule in RULES}
     fired = [f"{RULES[r]} ({n} points)" for r, n in counts.items() if n]

@@ -18,6 +18,7 @@ import pandas as pd
 from snalib.chapters.trends import charts, counts, did, findings, its, seasonal
 from snalib.chapters.trends.data import TrendData, trend_data
 from snalib.chapters.trends.forecast import SeriesForecast, forecast_series
+from snalib.publish.disclosure import NO_COUNTS
 from snalib.publish.tables import PublishedFigure, PublishedTable
 
 #: Columns of the year-on-year table resting on two counts (shown as [u] when either is small).
@@ -56,7 +57,7 @@ class TrendsChapter:
 
     @cached_property
     def _yoy_found(self) -> dict[str, str]:
-        return findings.yoy_findings(self.year_on_year, self.headline)
+        return findings.yoy_findings(self.year_on_year, self.headline, self.rule)
 
     @cached_property
     def fits(self) -> list[its.ItsFit]:
@@ -94,11 +95,20 @@ class TrendsChapter:
 
     # ------------------------------------------------------------------ monthly, yearly, weekly
     def monthly_figure(self) -> PublishedFigure:
-        """``tables/trend_monthly.csv`` and the monthly chart of the main series."""
+        """``tables/trend_monthly.csv`` and the monthly chart of the main series.
+
+        Secondary suppression keeps a withheld month from coming back from the rolling
+        12-month totals, or from the headline's month minus its crime type groups or
+        districts (:func:`counts.monthly_relations`).
+        """
         monthly = self.run.publish_table(
             counts.monthly_counts(self.data),
             "trend_monthly",
             counts=["count", "rolling_12_month_total"],
+            relations=lambda frame: counts.monthly_relations(frame, self.headline),
+            # The main series' months are published in tables/monthly_series.csv too: a
+            # complement there would be given away, so their rolling totals go instead.
+            keep=lambda frame: {"count": frame["breakdown"].eq("Main series")},
             caption="Monthly counts and rolling 12-month totals: main series, crime type "
             "groups, districts",
         ).frame
@@ -107,7 +117,12 @@ class TrendsChapter:
         title = self._yoy_found["title"]
         fig = charts.monthly_chart(main, labels, self.data.periods, title)
         return self.run.publish_figure(
-            fig, "trend_monthly", title=title, alt=findings.monthly_alt(main, labels), data=main
+            fig,
+            "trend_monthly",
+            title=title,
+            alt=findings.monthly_alt(main, labels),
+            data=main,
+            counts=["count", "rolling_12_month_total"],
         )
 
     def monthly_text(self) -> str:
@@ -130,7 +145,11 @@ class TrendsChapter:
             protected,
             "trend_year_on_year",
             counts=["count_previous", "count_current"],
-            rates=dict.fromkeys(YOY_RATIOS, "count_current"),
+            rates=dict.fromkeys(YOY_RATIOS, ["count_current", "count_previous"]),
+            relations=lambda frame: counts.breakdown_relations(
+                frame, self.headline, ["count_previous", "count_current"], []
+            ),
+            keep=lambda frame: frame["breakdown"].eq("Main series"),
             caption=f"Year on year: {yoy['current_period'].iloc[0]} against "
             f"{yoy['previous_period'].iloc[0]}, rates per resident",
             labels={
@@ -222,7 +241,12 @@ class TrendsChapter:
         found = findings.profile_findings(profile, self.headline)
         fig = charts.month_profile_chart(published.frame, found["title"])
         figure = self.run.publish_figure(
-            fig, "trend_month_profile", title=found["title"], alt=found["alt"], data=published.frame
+            fig,
+            "trend_month_profile",
+            title=found["title"],
+            alt=found["alt"],
+            data=published.frame,
+            counts=["count"],
         )
         return [figure, found["sentence"]]
 
@@ -240,12 +264,15 @@ class TrendsChapter:
             counts=["count"],
             caption=f"{self.headline} by day of week and hour, {summary['span']}",
         )
-        found = findings.day_hour_findings(
-            published.frame, summary, self.headline, self.run.rule().threshold
-        )
+        found = findings.day_hour_findings(published.frame, summary, self.headline, self.rule)
         fig = charts.day_hour_heatmap(published.frame, found["title"])
         figure = self.run.publish_figure(
-            fig, "trend_day_hour", title=found["title"], alt=found["alt"], data=published.frame
+            fig,
+            "trend_day_hour",
+            title=found["title"],
+            alt=found["alt"],
+            data=published.frame,
+            counts=["count"],
         )
         return [figure, found["sentence"]]
 
@@ -292,6 +319,7 @@ class TrendsChapter:
             title=found["title"],
             alt=found["alt"],
             data=published[published["term_type"] == "step"],
+            counts=["count_basis"],
         )
 
     def effects_table(self) -> PublishedTable:
@@ -304,6 +332,7 @@ class TrendsChapter:
             "trend_effects_summary",
             caption="Rate ratios (95% CI) of the trend (per year) and of each named period, "
             "per series",
+            counts=NO_COUNTS,  # rate ratios, from the protected effects table
             labels={"term": "Term"},
         )
 
@@ -313,7 +342,7 @@ class TrendsChapter:
         self.run.publish_table(
             table,
             "trend_model_diagnostics",
-            counts=[],
+            counts=NO_COUNTS,
             caption="Trend model diagnostics per series",
         )
         return [
@@ -381,6 +410,7 @@ class TrendsChapter:
             fc.backtest.errors,
             "trend_forecast_errors",
             caption="Backtest on the held-out year: errors and interval coverage of each model",
+            counts=NO_COUNTS,  # model errors, not counts
             labels={
                 "model": "Model",
                 "mae": "Mean absolute error",
@@ -423,11 +453,17 @@ class TrendsChapter:
         found = findings.forecast_findings(fc)
         fig = charts.forecast_chart(fc, found["title"], threshold=self.rule.threshold)
         figure = self.run.publish_figure(
-            fig, "trend_forecast", title=found["title"], alt=found["alt"], data=fc.forecast
+            fig,
+            "trend_forecast",
+            title=found["title"],
+            alt=found["alt"],
+            data=fc.forecast,
+            counts=NO_COUNTS,  # predictions of a model, not counts of crimes
         )
         self.run.publish_table(
             fc.forecast,
             "trend_forecast",
+            counts=NO_COUNTS,
             caption=f"Forecast of {self.headline.lower()}, next 12 months",
         )
         return [figure, found["sentence"]]

@@ -12,7 +12,7 @@ import pandas as pd
 from snalib.chapters.trends.data import TrendData, is_full_month
 from snalib.chapters.trends.design import MONTH_NAMES, exposure
 from snalib.periods import FinancialYear
-from snalib.publish.disclosure import protect
+from snalib.publish.disclosure import Relation, protect, rolling_relations, total_relations
 from snalib.stats import rate_ratio
 
 DAY_NAMES = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
@@ -58,6 +58,32 @@ def monthly_counts(data: TrendData) -> pd.DataFrame:
     out = pd.concat(frames, ignore_index=True)
     out["rolling_12_month_total"] = out["rolling_12_month_total"].astype("Int64")
     return out
+
+
+def breakdown_relations(
+    frame: pd.DataFrame, headline: str, counts: list[str], by: list[str]
+) -> list[Relation]:
+    """The headline's counts are the sum of its crime type groups, and of its districts
+    (plus the crimes with no group or district, never published), within each ``by``."""
+    total = (frame["breakdown"] == "Main series") & (frame["series"] == headline)
+    out = []
+    for parts in (("Crime type group", "Crime type"), ("District",)):
+        out += total_relations(
+            frame, counts, by=by, total=total, parts=frame["breakdown"].isin(parts)
+        )
+    return out
+
+
+def monthly_relations(frame: pd.DataFrame, headline: str) -> list[Relation]:
+    """How the counts of :func:`monthly_counts` add up: each rolling 12-month total is its
+    12 months, and each month of the headline is its groups and its districts."""
+    return rolling_relations(
+        frame,
+        count="count",
+        rolling="rolling_12_month_total",
+        window=12,
+        by=["breakdown", "series"],
+    ) + breakdown_relations(frame, headline, ["count", "rolling_12_month_total"], ["month"])
 
 
 def complete_weeks(start, end) -> pd.DatetimeIndex:

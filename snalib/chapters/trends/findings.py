@@ -12,6 +12,7 @@ import pandas as pd
 
 from snalib.chapters.trends.design import FULL_MONTH_NAMES as MONTHS
 from snalib.chapters.trends.seasonal import seasonal_peaks, seasonal_strength
+from snalib.publish.disclosure import count_text
 from snalib.publish.tables import markdown_escape as esc
 
 
@@ -80,8 +81,13 @@ def data_note(data) -> str:
 # --------------------------------------------------------------------------- year on year
 
 
-def yoy_findings(yoy: pd.DataFrame, headline: str) -> dict[str, str]:
-    """Title and sentence of the monthly chart from the (unprotected) year-on-year table."""
+def yoy_findings(yoy: pd.DataFrame, headline: str, rule=None) -> dict[str, str]:
+    """Title and sentence of the monthly chart from the (unprotected) year-on-year table.
+
+    With ``rule`` (:class:`snalib.publish.disclosure.Rule`) the counts in the sentence are
+    written as published (``[c]`` when small, rounded when the rule rounds), and a series
+    whose rate ratio rests on a count below the minimum for a rate is left out.
+    """
     if yoy.empty:
         return {
             "title": f"{headline}: monthly counts (too few months for a year-on-year comparison)",
@@ -98,8 +104,12 @@ def yoy_findings(yoy: pd.DataFrame, headline: str) -> dict[str, str]:
     for name, r in main.iterrows():
         if not np.isfinite(r["rate_ratio"]):
             continue
+        before, now = int(r["count_previous"]), int(r["count_current"])
+        if rule is not None and min(before, now) < rule.min_count_for_rate:
+            continue  # no ratio on a small count, and no small count in the prose
+        shown = (lambda v: count_text(v, rule)) if rule is not None else (lambda v: f"{v:,}")
         parts.append(
-            f"{esc(name)}: {int(r['count_previous']):,} → {int(r['count_current']):,}, rate "
+            f"{esc(name)}: {shown(before)} → {shown(now)}, rate "
             f"ratio {ci(r['rate_ratio'], r['lower95'], r['upper95'])}"
         )
     sentence = (
@@ -378,18 +388,29 @@ def profile_findings(profile: pd.DataFrame, headline: str) -> dict[str, str]:
     return {"title": title, "alt": alt, "sentence": sentence}
 
 
-def _missing_hour(missing: int, total: int, threshold: int) -> str:
-    if 1 <= missing < threshold:
-        return f"Fewer than {threshold} of {total:,} crimes have no recorded hour"
-    share = missing / total * 100 if total else 0
-    return f"{missing:,} of {total:,} crimes ({share:.1f}%) have no recorded hour"
+def _count_words(part: int, whole: int, rule) -> str:
+    """ "part of whole crimes (share%)", as published: no share beside a withheld count."""
+    if rule is None:
+        return f"{part:,} of {whole:,} crimes ({part / whole * 100 if whole else 0:.1f}%)"
+    shown_part, shown_whole = count_text(part, rule), count_text(whole, rule)
+    if "[c]" in (shown_part, shown_whole):
+        return f"{shown_part} of {shown_whole} crimes"
+    return f"{shown_part} of {shown_whole} crimes ({part / whole * 100 if whole else 0:.1f}%)"
+
+
+def _no_hour_words(table: pd.DataFrame, missing: int, total: int, rule) -> str:
+    """The crimes left out of the heatmap. With a withheld cell in the heatmap, no counts:
+    the total with the count with no hour would give back the sum of the withheld cells."""
+    if rule is not None and table["count"].astype(str).eq("[c]").any():
+        return "Crimes with no recorded hour are left"
+    return f"{_count_words(missing, total, rule)} have no recorded hour and are left"
 
 
 def day_hour_findings(
-    table: pd.DataFrame, summary: dict, headline: str, threshold: int = 1
+    table: pd.DataFrame, summary: dict, headline: str, rule=None
 ) -> dict[str, str]:
-    """Title, alt text and sentence of the day-by-hour heatmap. A count of crimes without a
-    recorded hour from 1 to ``threshold - 1`` is not given (nor its share): "fewer than"."""
+    """Title, sentence and alt text of the heatmap; with ``rule``, the count of crimes with
+    no hour and the total are written as published (``[c]`` when small)."""
     counts = pd.to_numeric(table["count"], errors="coerce").fillna(0)
     by_day = counts.groupby(table["day"], sort=False).sum()
     top_day = by_day.idxmax()
@@ -408,7 +429,7 @@ def day_hour_findings(
         f"In {summary['span']}, {share_day:.0f}% of {esc(headline.lower())} with a known hour "
         f"happened on a {top_day}; Friday to Sunday nights (20:00 to 03:59) account for "
         f"{share_wn:.0f}% of the week's crimes in {weekend_night.sum() / len(table) * 100:.0f}% "
-        f"of its hours. {_missing_hour(missing, total, threshold)} and are left "
+        f"of its hours. {_no_hour_words(table, missing, total, rule)} "
         "out of the heatmap. Cells with counts from 1 to the disclosure threshold are hatched "
         "grey, not coloured."
     )
