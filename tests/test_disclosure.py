@@ -316,8 +316,13 @@ def test_publish_table_requires_the_count_columns_or_no_counts(tmp_path):
     spend = pd.DataFrame({"line": ["x"], "planned": [3]})
     assert run.publish_table(spend, "s", caption="c", counts=NO_COUNTS).frame["planned"][0] == 3
     record = json.loads((run.dir / "data" / "published_counts.json").read_text())
-    assert record["tables/t.csv"] == {"counts": ["count"], "threshold": 2, "rounding": 1}
-    assert record["tables/s.csv"]["counts"] == []
+    assert record["tables/t.csv"] == {
+        "counts": ["count"],
+        "no_counts": False,
+        "threshold": 2,
+        "rounding": 1,
+    }
+    assert record["tables/s.csv"]["counts"] == [] and record["tables/s.csv"]["no_counts"]
 
 
 def test_publish_figure_draws_from_the_protected_data(tmp_path):
