@@ -9,6 +9,8 @@ import os
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
+import csv  # noqa: E402
+import re  # noqa: E402
 import shutil  # noqa: E402
 from pathlib import Path  # noqa: E402
 
@@ -34,3 +36,15 @@ def handwritten(tmp_path: Path) -> Path:
     dst = tmp_path / "handwritten"
     shutil.copytree(HANDWRITTEN, dst)
     return dst
+
+
+def assert_no_live_formula(run: Path) -> None:
+    """No published CSV cell of a run begins with = + @ tab CR, or - followed by text: a
+    spreadsheet would run it as a formula (issue 9)."""
+    paths = sorted((run / "tables").glob("*.csv")) + sorted((run / "figures").glob("*.csv"))
+    assert paths, "nothing was published"
+    for path in paths:
+        with open(path, newline="", encoding="utf-8") as f:
+            for row in csv.reader(f):
+                for cell in row:
+                    assert not re.match(r"[=+@\t\r]|-(?![\d.])", cell), (path.name, cell)
