@@ -245,6 +245,46 @@ class ValidationParams(StrictModel):
         description="If more than this share of a source's rows is rejected, stop with "
         "exit code 2 rather than build on a bad extract.",
     )
+    missing_months: Literal["leave_out", "stop"] = Field(
+        default="leave_out",
+        description="A month of the analysis window with no data (no data.police.uk file, "
+        "or no records where records are expected): 'leave_out' reports it in the data "
+        "quality chapter, shows it as a gap and leaves it out of the models; 'stop' stops "
+        "the build with exit code 2.",
+    )
+
+
+class StatisticsParams(StrictModel):
+    """How differences are tested, how many tests are controlled for, and how series are
+    charted (docs/methods.md)."""
+
+    multiple_comparisons: Literal["fdr", "holm"] = Field(
+        default="fdr",
+        description="Control for findings that name districts, groups, months or areas as "
+        "unusual: 'fdr' controls the false discovery rate (Benjamini-Hochberg), 'holm' the "
+        "family-wise error rate (Holm).",
+    )
+    funnel_method: Literal["poisson", "multiplicative", "additive"] = Field(
+        default="additive",
+        description="Funnel plot limits (Spiegelhalter 2005): 'poisson' exact Poisson limits "
+        "only; 'multiplicative' widens them by the estimated overdispersion factor; "
+        "'additive' adds a between-area random effect. Both adjusted methods use "
+        "Winsorised z-scores and fall back to Poisson limits when no overdispersion is "
+        "found.",
+    )
+    funnel_winsorise: float = Field(
+        default=0.10,
+        ge=0,
+        lt=0.5,
+        description="Share of areas Winsorised at each end when estimating funnel "
+        "overdispersion (Spiegelhalter 2005 uses 10%).",
+    )
+    xmr_seasonal: Literal["none", "adjusted", "differenced"] = Field(
+        default="none",
+        description="XmR charts of monthly rates: 'none' charts the rate per standard "
+        "30-day month; 'adjusted' divides it by the month-of-year profile; 'differenced' "
+        "charts the change from the same month a year before.",
+    )
 
 
 class ReportParams(StrictModel):
@@ -279,6 +319,7 @@ class Params(StrictModel):
     periods: list[NamedPeriod] = Field(default_factory=list)
     validation: ValidationParams = Field(default_factory=ValidationParams)
     report: ReportParams = Field(default_factory=ReportParams)
+    statistics: StatisticsParams = Field(default_factory=StatisticsParams)
     output_dir: Path | None = Field(
         default=None,
         description="Run directory, relative to the params file. Default "

@@ -15,12 +15,14 @@ from snalib.stats.funnel import (
     rate_funnel_points,
     rate_funnel_significance,
 )
+from snalib.stats.multiple import adjust as adjust_multiple
 from snalib.stats.proportions import proportion, wilson_limits
 from snalib.stats.rates import byar_limits, crude_rate, exact_poisson_limits
 from snalib.stats.ratios import minimum_detectable_ratio, rate_ratio
 
 __all__ = [
     "SIGNIFICANCE_LABELS",
+    "adjust_multiple",
     "byar_limits",
     "crude_rate",
     "directly_standardised_rate",
