@@ -14,6 +14,13 @@ from snalib.stats.funnel import (
     rate_funnel_limits,
     rate_funnel_points,
     rate_funnel_significance,
+    ratio_funnel_limits,
+    ratio_funnel_significance,
+)
+from snalib.stats.isr import (
+    indirectly_standardised_rate,
+    indirectly_standardised_ratio,
+    standardised_ratio,
 )
 from snalib.stats.multiple import adjust as adjust_multiple
 from snalib.stats.proportions import proportion, wilson_limits
@@ -28,6 +35,8 @@ __all__ = [
     "directly_standardised_rate",
     "exact_poisson_limits",
     "funnel_axis_points",
+    "indirectly_standardised_rate",
+    "indirectly_standardised_ratio",
     "load_esp2013",
     "minimum_detectable_ratio",
     "normalise_age_band",
@@ -38,5 +47,8 @@ __all__ = [
     "rate_funnel_points",
     "rate_funnel_significance",
     "rate_ratio",
+    "ratio_funnel_limits",
+    "ratio_funnel_significance",
+    "standardised_ratio",
     "wilson_limits",
 ]

@@ -83,12 +83,18 @@ def funnel_axis_points(minimum: float, maximum: float, n_points: int = 100) -> n
     numpy.ndarray
         ``n_points`` increasing whole numbers (as floats).
     """
+    return _axis_points(minimum, maximum, n_points)
+
+
+def _axis_points(minimum: float, maximum: float, n_points: int, shift: int = 0) -> np.ndarray:
+    """:func:`funnel_axis_points`; ``shift=1`` is upstream's variant for ratio funnels,
+    whose steps are one smaller (so the last point falls short of ``maximum``)."""
     if n_points < 2:
         raise ValueError("n_points must be at least 2")
     points = [max(1.0, float(minimum))]
     for step in range(2, n_points + 1):
         previous = points[-1]
-        grown = round((maximum / previous) ** (1 / (n_points + 1 - step)) * previous)
+        grown = round((maximum / previous) ** (1 / (n_points + 1 + shift - step)) * previous)
         points.append(float(max(grown, previous + 1)))
     return np.array(points)
 
@@ -601,5 +607,153 @@ def rate_funnel_significance(
         "statistic": f"rate ({rate_type} per {format_multiplier(multiplier)})",
         "method": "Poisson (Byar at 10+ events, exact below)",
         "note": note,
+    }
+    return output_frame(columns, index)
+
+
+# Ratios (observed / expected) -------------------------------------------------------------
+
+RATIO_TYPES = ("isr", "count")
+
+
+def _ratio_inputs(observed, expected):
+    inputs, index = broadcast_inputs(observed=observed, expected=expected)
+    o, e = inputs["observed"], inputs["expected"]
+    check_non_negative(o, "observed")
+    check_positive(e, "expected")
+    return o, e, index
+
+
+def ratio_funnel_limits(
+    observed,
+    expected,
+    ratio_type: str = "isr",
+    multiplier: float = 100,
+    events=None,
+    n_points: int = 100,
+) -> pd.DataFrame:
+    """Funnel plot control limits for ratios of observed to expected events (exact Poisson).
+
+    As for rates, the limits are drawn event count by event count: for O observed events,
+    the expected count at which O sits exactly on each limit, and the ratio there.
+
+    Parameters
+    ----------
+    observed, expected : array-like or pandas.Series
+        The areas' observed and expected events (expected greater than zero); used for the
+        extent of the axis.
+    ratio_type : {"isr", "count"}, default "isr"
+        "isr": limits as the ratio x ``multiplier`` (100 = as expected); "count": as the
+        ratio minus 1 (0 = as expected), as PHEindicatormethods' two ratio types.
+    multiplier : float, default 100
+        Scale of "isr" limits.
+    events : array-like, optional
+        Observed event counts at which to compute the limits. Default: ``n_points`` points
+        spanning the areas' expected counts, as PHEindicatormethods does.
+    n_points : int, default 100
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per event count: ``events``; for each of ``lower95``, ``upper95``,
+        ``lower99_8``, ``upper99_8`` the expected count there (``lower95_expected``, ...)
+        and the limit; then ``baseline`` (``multiplier``, or 0 for "count"),
+        ``confidence``, ``statistic`` ("ratio (isr)" or "ratio (count)") and ``method``
+        ("Poisson").
+
+    Notes
+    -----
+    O events sit on the lower limit where the expected count E equals the exact upper
+    confidence limit of O, chi2(1 - a/2; 2O + 2)/2, and on the upper limit where E equals
+    the exact lower limit, chi2(a/2; 2O)/2; the limit is O / E. The expected count is
+    treated as known and the counts as Poisson, with no allowance for overdispersion
+    (:mod:`snalib.stats.overdispersion` gives that).
+
+    References
+    ----------
+    Spiegelhalter DJ. Funnel plots for comparing institutional performance. Stat Med
+    2005;24:1185-202.
+
+    Office for Health Improvement and Disparities. Fingertips technical guidance,
+    "Funnel plots".
+    """
+    if ratio_type not in RATIO_TYPES:
+        raise ValueError(f"ratio_type must be one of {RATIO_TYPES}, got {ratio_type!r}")
+    multiplier = check_multiplier(multiplier)
+    _, e, _ = _ratio_inputs(observed, expected)
+    if events is None:
+        minimum, maximum = _axis_ends(e[~np.isnan(e)])
+        grid = _axis_points(minimum, maximum, n_points, shift=1)
+    else:
+        grid = broadcast_inputs(events=events)[0]["events"]
+        check_non_negative(grid, "events")
+    columns: dict[str, object] = {"events": grid}
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for level in FUNNEL_LEVELS:
+            suffix = _SUFFIX[level]
+            count_lower, count_upper = exact_poisson_count_limits(grid, level)
+            for name, at in ((f"lower{suffix}", count_upper), (f"upper{suffix}", count_lower)):
+                columns[f"{name}_expected"] = at
+                ratio = grid / at
+                columns[name] = ratio * multiplier if ratio_type == "isr" else ratio - 1
+    columns.update(
+        {
+            "baseline": multiplier if ratio_type == "isr" else 0.0,
+            "confidence": "0.95, 0.998",
+            "statistic": f"ratio ({ratio_type})",
+            "method": "Poisson",
+        }
+    )
+    return pd.DataFrame(columns)
+
+
+def ratio_funnel_significance(observed, expected, multiplier: float = 100) -> pd.DataFrame:
+    """Significance label of each area on a funnel plot of observed / expected events.
+
+    Parameters
+    ----------
+    observed, expected : array-like or pandas.Series
+        Observed events (zero or more) and expected events (greater than zero).
+    multiplier : float, default 100
+        Scale of ``value`` and ``baseline`` (100 = as expected).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per area: ``observed``, ``expected``, ``value`` (O / E x multiplier),
+        ``baseline``, ``significance`` (the five labels of :data:`SIGNIFICANCE_LABELS`;
+        NaN when an input is missing), ``statistic``, ``method`` and ``note``.
+
+    Notes
+    -----
+    "High (0.001)" when the lower 99.8% limit of O (Byar's method at 10+ events, exact
+    below) is above E, "High (0.025)" when only the 95% one is; likewise "Low". As
+    PHEindicatormethods ``assign_funnel_significance`` for ratios.
+
+    References
+    ----------
+    Office for Health Improvement and Disparities. Fingertips technical guidance.
+    """
+    multiplier = check_multiplier(multiplier)
+    o, e, index = _ratio_inputs(observed, expected)
+    bounds = {level: poisson_count_limits(o, level) for level in FUNNEL_LEVELS}
+    with np.errstate(invalid="ignore"):
+        labels = _label(
+            e > bounds[0.998][1],
+            e > bounds[0.95][1],
+            e < bounds[0.998][0],
+            e < bounds[0.95][0],
+        )
+    missing = np.isnan(o) | np.isnan(e)
+    labels[missing] = np.nan
+    columns = {
+        "observed": o,
+        "expected": e,
+        "value": o / e * multiplier,
+        "baseline": multiplier,
+        "significance": labels,
+        "statistic": f"ratio x {format_multiplier(multiplier)}",
+        "method": "Poisson (Byar at 10+ events, exact below)",
+        "note": missing_note({"observed": np.isnan(o), "expected": np.isnan(e)}),
     }
     return output_frame(columns, index)

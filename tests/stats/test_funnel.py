@@ -14,6 +14,8 @@ from snalib.stats import (
     rate_funnel_limits,
     rate_funnel_points,
     rate_funnel_significance,
+    ratio_funnel_limits,
+    ratio_funnel_significance,
 )
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "methods"
@@ -240,6 +242,63 @@ def test_funnel_axis_points_are_increasing_whole_numbers():
     assert np.array_equal(points, np.round(points))
 
 
+# Ratios (observed / expected): reference values ----------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def ratio_inputs() -> pd.DataFrame:
+    return pd.read_csv(FIXTURES / "funnel_ratio_inputs.csv")
+
+
+@pytest.mark.parametrize("ratio_type", ["isr", "count"])
+def test_ratio_funnel_limits_match_reference(ratio_inputs, ratio_type):
+    reference = pd.read_csv(FIXTURES / "funnel_ratio_limits.csv")
+    result = ratio_funnel_limits(
+        ratio_inputs["observed"], ratio_inputs["expected"], ratio_type=ratio_type
+    )
+    # the 100 axis points, one step short of 750 as upstream's ratio axis is
+    np.testing.assert_array_equal(result["events"], reference["events"])
+    assert result["events"].iloc[-1] == 716
+    assert set(result["statistic"]) == {f"ratio ({ratio_type})"}
+    events = reference["events"].to_numpy()
+    for column in LIMITS:
+        ours = result[f"{column}_expected"].to_numpy()
+        theirs = reference[f"{column}_expected"].to_numpy()
+        # Upstream bisects on v = E / (1 + O + E) to a step of 6e-8 (as for rates).
+        v_ours, v_theirs = ours / (1 + events + ours), theirs / (1 + events + theirs)
+        np.testing.assert_allclose(v_ours, v_theirs, rtol=0, atol=1e-7, err_msg=column)
+        cell_tolerance = np.maximum(RTOL, 6e-8 / (v_theirs * (1 - v_theirs)))
+        # count limits are ratio - 1: compare the ratios
+        limit = result[column].to_numpy() + (1 if ratio_type == "count" else 0)
+        wanted = reference[f"{column}_{ratio_type}"].to_numpy() + (
+            1 if ratio_type == "count" else 0
+        )
+        for ours_values, wanted_values in ((ours, theirs), (limit, wanted)):
+            relative = np.abs(ours_values / wanted_values - 1)
+            assert (relative <= cell_tolerance).all(), column
+            assert set(events[relative > RTOL]) <= {1}, column
+
+
+def test_ratio_funnel_limits_at_one_event_agree_with_exact_chi_square_values(ratio_inputs):
+    result = ratio_funnel_limits(ratio_inputs["observed"], ratio_inputs["expected"], events=[1])
+    # at one event the upper 99.8% limit sits where E = -ln(1 - alpha/2)
+    assert result["upper99_8_expected"].iloc[0] == pytest.approx(-np.log(1 - 0.001), rel=1e-12)
+    assert result["upper99_8"].iloc[0] == pytest.approx(100 / -np.log(1 - 0.001), rel=1e-12)
+
+
+def test_ratio_funnel_significance_matches_reference_labels(ratio_inputs):
+    result = ratio_funnel_significance(ratio_inputs["observed"], ratio_inputs["expected"])
+    assert result["significance"].tolist() == ratio_inputs["significance"].tolist()
+    assert set(result["significance"]) == set(SIGNIFICANCE_LABELS)
+
+
+def test_ratio_funnel_invalid_input_raises():
+    with pytest.raises(ValueError, match="expected must be greater than zero"):
+        ratio_funnel_significance([5, 6], [5, 0])
+    with pytest.raises(ValueError, match="ratio_type must be one of"):
+        ratio_funnel_limits([5, 6], [5, 6], ratio_type="smr")
+
+
 # Synthetic data with a known truth ---------------------------------------------------------
 
 
@@ -267,3 +326,17 @@ def test_rate_funnel_flags_an_area_with_double_the_rate_as_high():
     # its count sits on the 99.8% upper limit only at a larger population than its own
     assert populations[0] < limits["upper99_8_population"].iloc[0]
     assert outlier_rate > limits["baseline"].iloc[0]
+
+
+def test_ratio_funnel_flags_about_5_percent_of_areas_as_expected_and_an_injected_excess():
+    rng = np.random.default_rng(19)
+    expected = rng.uniform(20, 2000, size=4000)
+    expected[0] = 500.0
+    observed = rng.poisson(expected)
+    observed[0] = rng.poisson(1.5 * expected[0])  # the injected excess: 750 expected
+    result = ratio_funnel_significance(observed, expected)
+    labels = result["significance"].iloc[1:]
+    # exact/Byar limits are slightly conservative: at most 5%, not far below
+    assert 0.035 <= (labels != "Not significant").mean() <= 0.055
+    assert labels.isin(["High (0.001)", "Low (0.001)"]).mean() <= 0.004
+    assert result["significance"].iloc[0] == "High (0.001)"
