@@ -271,7 +271,7 @@ class Dispersion:
                 f"tau2 = {self.tau2:.3g} (square-root scale) was estimated by the "
                 f"DerSimonian-Laird method from the {self.n_units} {units}' Winsorised "
                 f"z-scores ({self.winsorise:.0%} at each end; dispersion phi = "
-                f"{self.phi:.2f}, p = {_p(self.p_value)} for no more variation than chance)."
+                f"{self.phi:.2f}, {_p(self.p_value)} for no more variation than chance)."
             )
         if self.applied == "multiplicative":
             return (
@@ -279,7 +279,7 @@ class Dispersion:
                 f"(multiplicative overdispersion, Spiegelhalter 2005): they are widened by "
                 f"the square root of the dispersion phi = {self.phi:.2f}, estimated from "
                 f"the {self.n_units} {units}' Winsorised z-scores ({self.winsorise:.0%} at "
-                f"each end; p = {_p(self.p_value)} for no more variation than chance)"
+                f"each end; {_p(self.p_value)} for no more variation than chance)"
                 + (
                     f", with Student's t quantiles on {self.n_units - 1} degrees of freedom."
                     if self.corrected
@@ -298,9 +298,10 @@ class Dispersion:
 
 
 def _p(p_value: float) -> str:
+    """ "p = 0.123" or "p < 0.001"."""
     if np.isnan(p_value):
         return "not tested"
-    return "< 0.001" if p_value < 0.001 else f"{p_value:.3f}"
+    return "p < 0.001" if p_value < 0.001 else f"p = {p_value:.3f}"
 
 
 def estimate_dispersion(
@@ -378,7 +379,7 @@ def estimate_dispersion(
     if method == "poisson":
         reason = (
             f"The limits are Poisson limits: they allow for chance alone, not for variation "
-            f"between {units} beyond chance (dispersion phi = {phi:.2f}, p = {_p(p_value)} "
+            f"between {units} beyond chance (dispersion phi = {phi:.2f}, {_p(p_value)} "
             "for no more variation than chance)."
         )
     elif not found:
@@ -430,30 +431,19 @@ def _exact_ratio_limit(expected: np.ndarray, level: float, side: int) -> np.ndar
 
     The curve :func:`~snalib.stats.ratio_funnel_limits` draws through whole event counts,
     solved for a continuous O: the lower limit is O / E where the exact upper confidence
-    limit of O, chi2(1 - a/2; 2O + 2)/2, equals E (0 while E is below its value at O = 0,
-    where no unit could be low); the upper limit where the exact lower limit chi2(a/2; 2O)/2
-    equals E. Solved by bisection on log O.
+    limit of O, chi2(1 - a/2; 2O + 2)/2, equals E, i.e. where the regularised incomplete
+    gamma function P(O + 1, E) = 1 - a/2 (0 while that O would be negative: no unit of
+    that size could be low); the upper limit where chi2(a/2; 2O)/2 = E, i.e.
+    P(O, E) = a/2. ``scipy.special.gdtrib`` solves P(shape, E) = p for the shape.
     """
     expected = np.asarray(expected, dtype=float)
     alpha = 1 - level
-
-    def bound(o: np.ndarray) -> np.ndarray:
+    with np.errstate(invalid="ignore"):
         if side < 0:
-            return stats.chi2.ppf(1 - alpha / 2, 2 * o + 2) / 2
-        return stats.chi2.ppf(alpha / 2, 2 * o) / 2
-
-    low = np.full(expected.shape, -30.0)
-    high = np.log(np.maximum(expected, 1.0) * 4 + 50)
-    for _ in range(80):
-        middle = (low + high) / 2
-        below = bound(np.exp(middle)) < expected
-        low = np.where(below, middle, low)
-        high = np.where(below, high, middle)
-    observed = np.exp((low + high) / 2)
-    ratio = observed / expected
-    if side < 0:
-        ratio = np.where(expected <= bound(np.zeros(1))[0], 0.0, ratio)
-    return np.where(np.isnan(expected), np.nan, ratio)
+            observed = np.maximum(special.gdtrib(1.0, 1 - alpha / 2, expected) - 1, 0.0)
+        else:
+            observed = special.gdtrib(1.0, alpha / 2, expected)
+    return observed / expected
 
 
 @dataclass

@@ -169,6 +169,11 @@ def district_funnel_figure(chapter: MeasuresChapter) -> PublishedFigure | str:
         alt=funnel.alt,
         data=funnel.data,
         counts=["count"],
-        rates={"rate": "count"},
+        rates={
+            "rate": "count",
+            "z_score": "count",
+            "z_winsorised": "count",
+            "z_adjusted": "count",
+        },  # fmt: skip
         note=funnel.note,
     )

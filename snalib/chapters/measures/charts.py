@@ -132,8 +132,10 @@ _SIGNIFICANCE_STYLE = {
 def funnel_chart(funnel: DistrictFunnel):
     """District rates against population with 95% and 99.8% funnel limits.
 
-    Marker shapes say above (triangle up), within (circle) or below (triangle down) the
-    limits; every plotted district is labelled by name.
+    The limits drawn are those of the run's funnel method (``funnel.curves``); when they
+    allow for the variation between districts, the Poisson limits (chance alone) are drawn
+    faintly behind them. Marker shapes say above (triangle up), within (circle) or below
+    (triangle down) the limits; every plotted district is labelled by name.
     """
     use_style()
     fig, ax = plt.subplots(figsize=(9, 5.4))
@@ -141,14 +143,31 @@ def funnel_chart(funnel: DistrictFunnel):
     points = funnel.points
     populations = pd.to_numeric(funnel.data["population"], errors="coerce")
     x_max = float(populations.max()) * 1.12
+    adjusted = funnel.dispersion.adjusted
+    if adjusted:
+        for side in ("lower", "upper"):
+            x = limits[f"{side}99_8_population"].to_numpy(dtype=float)
+            y = limits[f"{side}99_8"].to_numpy(dtype=float)
+            keep = np.isfinite(x) & np.isfinite(y) & (x <= x_max * 3)
+            ax.plot(
+                x[keep],
+                y[keep],
+                linestyle="-",
+                color=PALETTE[4],
+                alpha=0.3,
+                linewidth=0.9,
+                label="99.8% Poisson limits (chance alone)" if side == "upper" else None,
+            )
+    kind = " (allowing for variation between districts)" if adjusted else ""
+    curves = funnel.curves
     for name, style, label in (
-        ("99_8", "-", "99.8% limits"),
+        ("99_8", "-", f"99.8% limits{kind}"),
         ("95", "--", "95% limits"),
     ):
         for side in ("lower", "upper"):
-            x = limits[f"{side}{name}_population"].to_numpy(dtype=float)
-            y = limits[f"{side}{name}"].to_numpy(dtype=float)
-            keep = np.isfinite(x) & np.isfinite(y) & (x <= x_max * 3)
+            x = curves["population"].to_numpy(dtype=float)
+            y = curves[f"{side}{name}"].to_numpy(dtype=float)
+            keep = np.isfinite(x) & np.isfinite(y) & (y > 0)
             ax.plot(
                 x[keep],
                 y[keep],

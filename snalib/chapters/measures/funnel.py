@@ -21,7 +21,9 @@ from snalib.definition.series import PROXY_SERIES, PROXY_TYPES
 from snalib.periods import FinancialYear
 from snalib.publish.disclosure import SUPPRESSED, UNRELIABLE, Rule, is_suppressed
 from snalib.stats import rate_funnel_limits, rate_funnel_significance
+from snalib.stats.overdispersion import Dispersion, flagged, rate_funnel_overdispersion
 
+LIMIT_NAMES = ("lower95", "upper95", "lower99_8", "upper99_8")
 FUNNEL_SECONDARY_NOTE = (
     "[c] withheld so that the one suppressed district's count cannot be found from the area "
     "total (secondary suppression)"
@@ -34,12 +36,14 @@ class DistrictFunnel:
 
     data: pd.DataFrame  # published per district
     points: pd.DataFrame  # plotted districts: name, population, rate, significance
-    limits: pd.DataFrame  # rate_funnel_limits output
+    limits: pd.DataFrame  # rate_funnel_limits output (Poisson limits)
     baseline: float
     title: str
     alt: str
     note: str
     series_label: str
+    curves: pd.DataFrame  # limits as drawn: population, lower95, ... (the method's limits)
+    dispersion: Dispersion  # the overdispersion estimate and the limits applied
 
 
 def district_funnel(inputs: MeasureInputs, params, rule: Rule) -> DistrictFunnel | str | None:
@@ -47,13 +51,22 @@ def district_funnel(inputs: MeasureInputs, params, rule: Rule) -> DistrictFunnel
 
     The headline definition (``serious_violence``), or the public data proxy in public data
     mode; all-age residents as the denominator. The funnel's centre line is the area's
-    pooled rate; limits at 95% and 99.8% (:func:`snalib.stats.rate_funnel_limits`).
+    pooled rate; limits at 95% and 99.8% by ``params.statistics.funnel_method``: Poisson
+    limits, or limits allowing for the variation between districts beyond chance
+    (multiplicative or additive random effects, Spiegelhalter 2005), estimated from the
+    districts shown with ``params.statistics.funnel_winsorise`` of their z-scores
+    Winsorised at each end (:func:`snalib.stats.overdispersion.rate_funnel_overdispersion`).
+    When the districts vary no more than chance would, the limits are the Poisson limits
+    and the words say so. The Poisson limits and labels are published beside the chosen
+    ones (``poisson_*`` columns).
 
     Disclosure: a district whose count is below the threshold, or below the minimum count
     for a rate, is **not plotted** (its position would reveal its count: rate x
-    population); its count is ``[c]`` (or shown, when it may be) and its rate ``[u]``. If
-    exactly one district is suppressed, the next smallest is withheld too, so that the
-    area total cannot reveal the suppressed one by difference.
+    population); its count is ``[c]`` (or shown, when it may be) and its rate and z-scores
+    ``[u]``. If exactly one district is suppressed, the next smallest is withheld too, so
+    that the area total cannot reveal the suppressed one by difference. The variation
+    between districts (phi, tau2) is estimated from the plotted districts only, so it
+    reveals nothing about a withheld count.
 
     A district whose population is 0 or not given has no rate: it is left out and the
     note names it (:func:`unpopulated_note`).
@@ -123,21 +136,14 @@ def district_funnel(inputs: MeasureInputs, params, rule: Rule) -> DistrictFunnel
         )
     sig = rate_funnel_significance(table["count"], denominator=table["population"])
     table["rate"] = sig["value"].to_numpy()
-    table["significance"] = sig["significance"].to_numpy()
+    table["poisson_significance"] = sig["significance"].to_numpy()
     baseline = float(sig["baseline"].iloc[0])
-    # Limits drawn across the whole chart, from 1 event to beyond the largest district.
+    # Poisson limits drawn across the whole chart, from 1 event to beyond the largest
+    # district (shown faintly when the limits allow for overdispersion).
     expected = float(table["population"].max()) * 1.2 * baseline / PER
     most = max(2 * expected, expected + 10 * math.sqrt(expected) + 20)
     grid = np.unique(np.round(np.geomspace(1, most, 400)))
     limits = rate_funnel_limits(table["count"], denominator=table["population"], events=grid)
-    for name in ("lower95", "upper95", "lower99_8", "upper99_8"):
-        x = limits[f"{name}_population"].to_numpy()
-        y = limits[name].to_numpy()
-        ok = np.isfinite(x) & np.isfinite(y)
-        order = np.argsort(x[ok])
-        table[f"{name}_limit"] = np.interp(
-            table["population"], x[ok][order], y[ok][order], left=np.nan, right=np.nan
-        )
     small = is_suppressed(table["count"], rule)
     secondary = pd.Series(False, index=table.index)
     if small.sum() == 1:
@@ -147,9 +153,27 @@ def district_funnel(inputs: MeasureInputs, params, rule: Rule) -> DistrictFunnel
     withheld = small | secondary
     plotted = ~withheld & (table["count"] >= rule.min_count_for_rate)
     table["plotted"] = plotted
-    table.loc[~plotted, "significance"] = (
-        f"not shown: fewer than {rule.min_count_for_rate} crimes or withheld"
-    )
+
+    # The districts shown are compared with the area's rate; the variation between them
+    # is estimated from them alone, so that nothing published rests on a withheld count.
+    method = params.statistics.funnel_method
+    adjusted = rate_funnel_overdispersion(
+        table.loc[plotted, "count"], table.loc[plotted, "population"], method,
+        params.statistics.funnel_winsorise, PER, baseline=baseline,
+    )  # fmt: skip
+    poisson = rate_funnel_overdispersion(
+        table.loc[plotted, "count"], table.loc[plotted, "population"], "poisson",
+        params.statistics.funnel_winsorise, PER, baseline=baseline,
+    )  # fmt: skip
+    shown_limits = adjusted.limits(table["population"])
+    poisson_limits = poisson.limits(table["population"])
+    for name in LIMIT_NAMES:
+        table[f"{name}_limit"] = shown_limits[name].to_numpy()
+        table[f"poisson_{name}_limit"] = poisson_limits[name].to_numpy()
+    for column in ("z", "z_winsorised", "z_adjusted", "significance"):
+        table[column] = adjusted.units[column].reindex(table.index)
+    not_shown = f"not shown: fewer than {rule.min_count_for_rate} crimes or withheld"
+    table.loc[~plotted, ["significance", "poisson_significance"]] = not_shown
     data = table[
         ["district_code", "district_name", "count", "population", "rate",
          "lower95_limit", "upper95_limit", "lower99_8_limit", "upper99_8_limit", "significance"]
@@ -158,13 +182,30 @@ def district_funnel(inputs: MeasureInputs, params, rule: Rule) -> DistrictFunnel
     data["baseline_rate"] = baseline
     data["count"] = data["count"].astype(object).where(~secondary, SUPPRESSED)
     data["rate"] = data["rate"].where(plotted, UNRELIABLE)
+    # A z-score is the count in other units (2 (sqrt(count) - sqrt(expected))): withheld
+    # wherever the rate is.
+    for ours, theirs in (("z_score", "z"), ("z_winsorised", "z_winsorised"),
+                         ("z_adjusted", "z_adjusted")):  # fmt: skip
+        data[ours] = table[theirs].astype(object).where(plotted, UNRELIABLE)
+    for name in LIMIT_NAMES:
+        data[f"poisson_{name}_limit"] = table[f"poisson_{name}_limit"]
+    data["poisson_significance"] = table["poisson_significance"]
+    dispersion = adjusted.dispersion
+    data["funnel_method"] = dispersion.method_words
+    data["phi"] = dispersion.phi
+    data["tau2"] = dispersion.tau2
     data["notes"] = np.where(secondary, FUNNEL_SECONDARY_NOTE, "")
     points = table[plotted].reset_index(drop=True)
-    title, alt, note = funnel_words(table, baseline, fy.label, label, year)
+    x_max = float(table["population"].max()) * 1.12 * 3
+    sizes = np.geomspace(max(float(table["population"].min()) / 20, 1.0), x_max, 400)
+    curves = adjusted.limits(sizes).rename(columns={"size": "population"})
+    title, alt, note = funnel_words(table, baseline, fy.label, label, year, dispersion)
     if left_out:
         note += " " + left_out
         alt += " " + left_out
-    return DistrictFunnel(data, points, limits, baseline, title, alt, note, label)
+    return DistrictFunnel(
+        data, points, limits, baseline, title, alt, note, label, curves, dispersion
+    )
 
 
 def unpopulated_note(districts: pd.DataFrame, year: int) -> str:
@@ -189,60 +230,89 @@ def unpopulated_note(districts: pd.DataFrame, year: int) -> str:
     )
 
 
+def _names(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _named(items: list[str], where: str) -> str:
+    if len(items) <= 2:
+        return f"{_names(items)} {where}"
+    return f"{len(items)} districts {where}"
+
+
 def funnel_words(
-    table: pd.DataFrame, baseline: float, fy_label: str, label: str, pop_year: int
+    table: pd.DataFrame,
+    baseline: float,
+    fy_label: str,
+    label: str,
+    pop_year: int,
+    dispersion: Dispersion,
 ) -> tuple[str, str, str]:
-    """The funnel plot's title (the finding), alt text and note, from the numbers."""
+    """The funnel plot's title (the finding), alt text and note, from the numbers.
+
+    The title says what the limits mean: the variation between districts beyond chance
+    (adjusted limits) or chance alone (Poisson limits). The note says how many districts
+    were compared, what the 99.8% limits mean for that many comparisons, how the
+    variation was estimated, and how many districts the Poisson limits would flag.
+    """
     shown = table[table["plotted"]]
-    high = shown[shown["significance"].str.startswith("High (0.001)")]["district_name"].tolist()
-    low = shown[shown["significance"].str.startswith("Low (0.001)")]["district_name"].tolist()
-    high95 = shown[shown["significance"] == "High (0.025)"]["district_name"].tolist()
-    low95 = shown[shown["significance"] == "Low (0.025)"]["district_name"].tolist()
-
-    def names(items: list[str]) -> str:
-        return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
-
-    def named(items: list[str], where: str) -> str:
-        if len(items) <= 2:
-            return f"{names(items)} {where}"
-        return f"{len(items)} districts {where}"
-
+    labels = shown["significance"]
+    high = shown.loc[labels == "High (0.001)", "district_name"].tolist()
+    low = shown.loc[labels == "Low (0.001)", "district_name"].tolist()
+    outside95 = int(labels.isin(["High (0.025)", "Low (0.025)"]).sum())
+    what_limits = (
+        "the variation between districts explains"
+        if dispersion.adjusted
+        else "chance alone explains"
+    )
+    limits_words = (
+        f"99.8% limits, {dispersion.method_words.replace(' (Spiegelhalter 2005)', '')}"
+        if dispersion.adjusted
+        else "99.8% Poisson limits"
+    )
+    subject = f"{label.capitalize()} in {fy_label}"
     if shown.empty:
-        title = (
-            f"{label.capitalize()} in {fy_label}: no district had enough crimes for its rate to "
-            "be shown"
-        )
+        title = f"{subject}: no district had enough crimes for its rate to be shown"
     elif high or low:
         parts = []
         if high:
-            parts.append(named(high, "above"))
+            parts.append(_named(high, "above"))
         if low:
-            parts.append(named(low, "below"))
+            parts.append(_named(low, "below"))
         title = (
-            f"{label.capitalize()} in {fy_label}: {' and '.join(parts)} the area's rate by more "
-            "than chance explains (outside the 99.8% limits)"
+            f"{subject}: {' and '.join(parts)} the area's rate by more than {what_limits} "
+            f"(outside the {limits_words})"
         )
-    elif high95 or low95:
+    elif outside95:
         title = (
-            f"{label.capitalize()} in {fy_label}: no district outside the 99.8% limits; "
-            f"{len(high95) + len(low95)} just outside the 95% limits"
+            f"{subject}: no district outside the {limits_words}; {outside95} just outside "
+            "the 95% limits"
+        )
+    elif dispersion.adjusted:
+        title = (
+            f"{subject}: no district differs from the area's rate by more than the "
+            "variation between districts explains"
         )
     else:
-        title = (
-            f"{label.capitalize()} in {fy_label}: every district shown is within the limits "
-            "chance alone would produce"
-        )
+        title = f"{subject}: every district shown is within the limits chance alone would produce"
     described = "; ".join(
         f"{r.district_name} {r.rate:,.0f} per 100,000 ({r.population:,.0f} residents, "
         f"{r.significance.lower()})"
         for r in shown.sort_values("population").itertuples()
     )
     hidden = int((~table["plotted"]).sum())
+    kind = (
+        "limits allowing for the variation between districts"
+        if dispersion.adjusted
+        else "Poisson limits"
+    )
     alt = (
         f"Funnel plot of {label} per 100,000 residents (vertical axis) against resident "
         f"population (horizontal axis) for {len(shown)} districts in {fy_label}, with the "
         f"area's rate of {baseline:,.0f} per 100,000 as a horizontal line and funnel-shaped "
-        f"95% (dashed) and 99.8% (solid) limits narrowing as population grows. {described}."
+        f"95% (dashed) and 99.8% (solid) {kind} narrowing as population grows"
+        + ("; the Poisson limits are drawn faintly" if dispersion.adjusted else "")
+        + f". {described}."
         + (f" {hidden} district(s) are not plotted (too few crimes)." if hidden else "")
     )
     what = (
@@ -251,14 +321,47 @@ def funnel_words(
         if label == "serious violence"
         else f"The public data proxy ({label}), per 100,000 residents. "
     )
-    note = what + (
-        f"Residents: mid-{pop_year} estimates. Limits assume Poisson counts; real district "
-        "rates vary more than that, so a point just outside the 95% limits is weak evidence."
-        + (
-            f" {hidden} district(s) with fewer than 10 crimes, or withheld, are not plotted."
-            if hidden
-            else ""
+    note = what + f"Residents: mid-{pop_year} estimates. " + _comparison_words(shown, dispersion)
+    note += (
+        (
+            f" {hidden} district(s) with fewer than 10 crimes, or withheld, are not plotted "
+            "and not compared."
         )
-        + " Crimes with no area, or an area outside the force, are in no district."
+        if hidden
+        else ""
     )
+    note += " Crimes with no area, or an area outside the force, are in no district."
     return title, alt, note
+
+
+def _comparison_words(shown: pd.DataFrame, dispersion: Dispersion) -> str:
+    """What was compared with what, how the limits were set, and how many comparisons."""
+    n = len(shown)
+    if n == 0:
+        return ""
+    variation = "the variation between districts" if dispersion.adjusted else "chance"
+    words = (
+        f"Each of the {n} districts shown is compared with the area's rate. "
+        + dispersion.describe("districts")
+        + " The 99.8% limits are the usual control for comparing many districts at once: a "
+        f"district that differs from the area only by {variation} lies outside them about "
+        "1 time in 500 (outside the 95% limits, 1 time in 20), so only a point outside the "
+        "99.8% limits is read as a difference"
+    )
+    if dispersion.adjusted:
+        poisson_outside = int(flagged(shown["poisson_significance"], 0.998).sum())
+        words += (
+            ". Because the variation is estimated from the same few districts, simulations "
+            "(methods, section 9) put that chance at up to about 1 in 200. Poisson limits, "
+            "which allow for chance alone (drawn faintly), would put "
+            f"{poisson_outside} of the {n} outside their 99.8% limits."
+        )
+    elif dispersion.method == "poisson" and dispersion.p_value < 0.05:
+        words += (
+            ". The districts vary more than chance would make them, so a point outside "
+            "these limits may reflect the ordinary variation between districts rather than "
+            "a difference that needs explaining."
+        )
+    else:
+        words += "."
+    return words
