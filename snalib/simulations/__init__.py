@@ -27,7 +27,8 @@ class Result:
     ``quantity`` is ``"coverage"`` (share of 95% intervals containing the truth),
     ``"false positive rate"`` (share of null datasets where the method calls a change or
     flags an area) or ``"false discovery rate"`` (mean share of wrongly named things among
-    those named). ``low`` and ``high`` bound the target (``None``: unbounded).
+    those named). ``low`` and ``high`` bound the target (``None``: unbounded; both
+    ``None``: a row shown for contrast, with no target).
     """
 
     method: str
@@ -50,7 +51,9 @@ class Result:
             return f"{self.low:.0%} to {self.high:.0%}"
         if self.high is not None:
             return f"at most {self.high:.0%}"
-        return f"at least {self.low:.0%}"
+        if self.low is not None:
+            return f"at least {self.low:.0%}"
+        return "none (for contrast)"
 
 
 def topic(name: str):
@@ -68,6 +71,12 @@ def run(names=TOPICS, n: int = 1000, seed: int = 20190901) -> list[Result]:
     return rows
 
 
+def _holds(row: Result) -> str:
+    if row.low is None and row.high is None:
+        return "n/a"
+    return "yes" if row.holds else "NO"
+
+
 def markdown_table(rows: list[Result]) -> str:
     """The results as the Markdown table docs/methods.md shows."""
     lines = [
@@ -77,6 +86,6 @@ def markdown_table(rows: list[Result]) -> str:
     for r in rows:
         lines.append(
             f"| {r.method} | {r.quantity} | {r.scenario} | {r.simulations:,} | "
-            f"{r.value:.1%} | {r.target} | {'yes' if r.holds else 'NO'} |"
+            f"{r.value:.1%} | {r.target} | {_holds(r)} |"
         )
     return "\n".join(lines)

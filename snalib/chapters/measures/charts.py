@@ -158,7 +158,7 @@ def funnel_chart(funnel: DistrictFunnel):
                 linewidth=0.9,
                 label="99.8% Poisson limits (chance alone)" if side == "upper" else None,
             )
-    kind = " (allowing for variation between districts)" if adjusted else ""
+    kind = " (overdispersion)" if adjusted else ""
     curves = funnel.curves
     for name, style, label in (
         ("99_8", "-", f"99.8% limits{kind}"),
