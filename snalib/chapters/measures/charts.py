@@ -14,7 +14,7 @@ import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from snalib.chapters.measures.definitions import ALL_AGES
 from snalib.chapters.measures.funnel import DistrictFunnel
@@ -201,9 +201,18 @@ def funnel_chart(funnel: DistrictFunnel):
         )
         seen.add(label)
     if len(points):
-        values = np.concatenate([points["rate"].to_numpy(dtype=float), [funnel.baseline]])
+        # the districts, and the 99.8% limits where they are (capped, as the limits of a
+        # small district can be very wide)
+        at_points = [
+            np.clip(points[f"{side}99_8_limit"].to_numpy(dtype=float), 0, funnel.baseline * 4)
+            for side in ("lower", "upper")
+        ]
+        values = np.concatenate(
+            [points["rate"].to_numpy(dtype=float), [funnel.baseline], *at_points]
+        )
+        values = values[np.isfinite(values)]
         low, high = float(values.min()), float(values.max())
-        pad = (high - low) * 0.35 + funnel.baseline * 0.1
+        pad = (high - low) * 0.12 + funnel.baseline * 0.05
         ax.set_ylim(max(0.0, low - pad), high + pad)
     else:
         ax.set_ylim(0, funnel.baseline * 3)
@@ -221,6 +230,7 @@ def funnel_chart(funnel: DistrictFunnel):
     ax.set_xlabel("Residents")
     ax.set_ylabel("Per 100,000 residents")
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=5))
     ax.grid(axis="x", visible=True, color=GRID)
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=9)
     finish(fig, funnel.title)
