@@ -23,6 +23,11 @@ from snalib.stats.isr import (
     standardised_ratio,
 )
 from snalib.stats.multiple import adjust as adjust_multiple
+from snalib.stats.overdispersion import (
+    proportion_funnel_overdispersion,
+    rate_funnel_overdispersion,
+    ratio_funnel_overdispersion,
+)
 from snalib.stats.proportions import proportion, wilson_limits
 from snalib.stats.rates import byar_limits, crude_rate, exact_poisson_limits
 from snalib.stats.ratios import minimum_detectable_ratio, rate_ratio
@@ -42,12 +47,15 @@ __all__ = [
     "normalise_age_band",
     "proportion",
     "proportion_funnel_limits",
+    "proportion_funnel_overdispersion",
     "proportion_funnel_significance",
     "rate_funnel_limits",
+    "rate_funnel_overdispersion",
     "rate_funnel_points",
     "rate_funnel_significance",
     "rate_ratio",
     "ratio_funnel_limits",
+    "ratio_funnel_overdispersion",
     "ratio_funnel_significance",
     "standardised_ratio",
     "wilson_limits",

@@ -265,10 +265,15 @@ class Dispersion:
     def describe(self, units: str = "districts") -> str:
         """One or two sentences saying what the limits allow for, with the estimates."""
         if self.applied == "additive":
+            spread = (
+                f" (a coefficient of variation of about {2 * np.sqrt(self.tau2):.0%} in the rate)"
+                if self.scale == "square root"
+                else ""
+            )
             return (
                 f"The limits allow for variation between {units} beyond chance (additive "
                 f"random effects, Spiegelhalter 2005): the between-{units[:-1]} variance "
-                f"tau2 = {self.tau2:.3g} (square-root scale) was estimated by the "
+                f"tau2 = {self.tau2:.3g} on the square-root scale{spread} was estimated by the "
                 f"DerSimonian-Laird method from the {self.n_units} {units}' Winsorised "
                 f"z-scores ({self.winsorise:.0%} at each end; dispersion phi = "
                 f"{self.phi:.2f}, {_p(self.p_value)} for no more variation than chance)."
