@@ -129,8 +129,9 @@ def _reference_rates(
     reference: pd.DataFrame | None,
     reference_count: str,
     reference_population: str,
-) -> tuple[np.ndarray, float]:
-    """The reference rate of each row's age band, and the reference's crude rate."""
+) -> tuple[np.ndarray, float, list[str]]:
+    """The reference rate of each row's age band, the reference's crude rate and its age
+    bands (every group must have each of them)."""
     if reference is None:
         absent = [c for c in (reference_count, reference_population) if c not in data.columns]
         if absent:
@@ -185,7 +186,7 @@ def _reference_rates(
         raise ValueError("reference population must be greater than zero in every age band")
     rate_by_band = (table["count"] / table["population"]).set_axis(table["band"])
     crude = float(table["count"].sum() / table["population"].sum())
-    return bands.map(rate_by_band).to_numpy(dtype=float), crude
+    return bands.map(rate_by_band).to_numpy(dtype=float), crude, table["band"].tolist()
 
 
 def _observed_and_expected(
@@ -210,7 +211,9 @@ def _observed_and_expected(
     if absent:
         raise ValueError(f"data has no column(s) {absent}")
     bands = data[age_band].astype(str).map(normalise_age_band)
-    rates, crude = _reference_rates(data, bands, reference, reference_count, reference_population)
+    rates, crude, all_bands = _reference_rates(
+        data, bands, reference, reference_count, reference_population
+    )
 
     work = pd.DataFrame(index=data.index)
     for column in by_columns:
@@ -245,14 +248,13 @@ def _observed_and_expected(
         expected=("_expected", "sum"),
         bands=("_band", "size"),
     ).reset_index()
-    n_bands = work["_band"].nunique()
     notes: list[str] = []
     usable: list[bool] = []
     for position, (_, rows) in enumerate(grouped):
         parts: list[str] = []
         ok = True
-        if summary["bands"].iloc[position] < n_bands:
-            lacking = sorted(set(work["_band"]) - set(rows["_band"]))
+        if summary["bands"].iloc[position] < len(all_bands):
+            lacking = [band for band in all_bands if band not in set(rows["_band"])]
             parts.append(f"not calculated: no row for age band(s) {', '.join(lacking)}")
             ok = False
         for flag, what in (("_pop_missing", "population"), ("_count_missing", "count")):

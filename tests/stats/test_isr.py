@@ -128,6 +128,11 @@ def test_isr_group_lacking_a_band_is_not_calculated(inputs, reference):
     small = result.set_index("area").loc["testdata_small"]
     assert np.isnan(small["value"])
     assert small["note"] == "not calculated: no row for age band(s) 0-4"
+    # a band no group has is missing too (the reference has it)
+    no_oldest = inputs[inputs["age_band"] != "90+"]
+    result = indirectly_standardised_ratio(no_oldest, by="area", reference=reference)
+    assert result["value"].isna().all()
+    assert result["note"].str.startswith("not calculated: no row for age band(s) 90+").all()
 
 
 def test_standardised_ratio_with_no_expected_events_says_why():
