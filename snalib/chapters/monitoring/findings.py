@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from snalib.chapters.monitoring.periods import PERIOD_WORDS
@@ -9,54 +10,86 @@ from snalib.chapters.monitoring.xmr import RULES
 from snalib.publish.disclosure import count_text
 
 
-def xmr_findings(chart: pd.DataFrame, series: str, period: str, rule=None) -> dict[str, str]:
+def _unit(chart: pd.DataFrame, period: str) -> str:
+    return str(chart["unit"].iloc[0]) if "unit" in chart.columns else f"crimes per {period}"
+
+
+def xmr_findings(
+    chart: pd.DataFrame, series: str, period: str, rule=None, withheld=None
+) -> dict[str, str]:
     """Title, alt text and a sentence for an XmR chart, computed from its table.
 
-    With ``rule`` the latest value is written as published (``[c]`` when small).
+    With ``rule`` the latest count is written as published (``[c]`` when small);
+    ``withheld`` marks the values not published (:func:`chapter.withheld_points`), whose
+    value is then not written either.
     """
-    latest = (
-        f"{int(chart.iloc[-1]['value']):,}"
-        if rule is None
-        else count_text(int(chart.iloc[-1]["value"]), rule)
-    )
-    word = PERIOD_WORDS[period]
-    special = chart[chart["special_cause"]]
     last = chart.iloc[-1]
+    unit = _unit(chart, period)
+    count = float(last["count"]) if "count" in chart.columns else float(last["value"])
+    hidden = bool(withheld[-1]) if withheld is not None else False
+    word = PERIOD_WORDS[period]
+    have = chart["value"].notna()
+    special = chart[chart["special_cause"]]
     recent = chart.iloc[-min(len(chart), 12) :]
     recent_special = recent[recent["special_cause"]]
-    if last["special_cause"]:
-        state = (
-            f"the latest {period} ({last['label']}, {latest}) shows special cause "
-            f"variation ({'higher' if last['direction'] == 'high' else 'lower'} than the "
-            f"baseline process: {last['rules']})"
-        )
-        title = (
-            f"{series}: the latest {period} is {'above' if last['direction'] == 'high' else 'below'} "
-            "what the baseline process would produce"
-        )
+    if np.isnan(count) or np.isnan(float(last["value"])):
+        state = f"the latest {period} ({last['label']}) has no data, so it cannot be judged"
+        title = f"{series}: the latest {period} has no data"
     else:
-        state = f"the latest {period} ({last['label']}, {latest}) is within common cause variation"
-        title = f"{series}: the latest {period} is within the baseline's common cause variation"
-    counts = {rule: int(chart[rule].sum()) for rule in RULES}
+        crimes = f"{int(count):,}" if rule is None else count_text(int(count), rule)
+        value = float(last["value"])
+        latest = f"{crimes} crimes" + (
+            "" if hidden or unit == f"crimes per {period}" else f"; {value:,.1f} {unit}"
+        )
+        if last["special_cause"]:
+            state = (
+                f"the latest {period} ({last['label']}, {latest}) shows special cause "
+                f"variation ({'higher' if last['direction'] == 'high' else 'lower'} than the "
+                f"baseline process: {last['rules']})"
+            )
+            title = (
+                f"{series}: the latest {period} is "
+                f"{'above' if last['direction'] == 'high' else 'below'} what the baseline "
+                "process would produce"
+            )
+        else:
+            state = (
+                f"the latest {period} ({last['label']}, {latest}) is within common cause variation"
+            )
+            title = f"{series}: the latest {period} is within the baseline's common cause variation"
+    counts = {rule_name: int(chart[rule_name].sum()) for rule_name in RULES}
     fired = [f"{RULES[r]} ({n} points)" for r, n in counts.items() if n]
+    gaps = int((~have).sum())
     sentence = (
-        f"On the {word} XmR chart of {series.lower()}, the mean is {last['mean']:,.1f} and the "
-        f"natural process limits are {last['lower_limit']:,.1f} to {last['upper_limit']:,.1f}; "
-        f"{state}. "
+        f"On the {word} XmR chart of {series.lower()}, in {unit}, the mean is "
+        f"{last['mean']:,.1f} and the natural process limits are {last['lower_limit']:,.1f} "
+        f"to {last['upper_limit']:,.1f}; {state}. "
         f"{len(recent_special)} of the last {len(recent)} {period}s show special cause "
-        f"variation, {len(special)} of all {len(chart)}. "
+        f"variation, {len(special)} of all {int(have.sum())} with a value. "
         + (
             "Rules met: " + "; ".join(fired) + "."
             if fired
             else "No special cause rule is met: the series behaves as a stable process."
         )
+        + (
+            f" {gaps} {period}{'s have' if gaps != 1 else ' has'} no value and "
+            f"{'are gaps' if gaps != 1 else 'is a gap'} in the chart: no moving range, run "
+            "or rule spans a gap."
+            if gaps
+            else ""
+        )
     )
     alt = (
-        f"XmR chart of {word} counts of {series.lower()} from {chart['label'].iloc[0]} to "
+        f"XmR chart of {word} {unit} of {series.lower()} from {chart['label'].iloc[0]} to "
         f"{last['label']}: points joined by a line, the mean as a solid line at "
         f"{last['mean']:,.1f}, the process limits as dashed lines at {last['lower_limit']:,.1f} "
         f"and {last['upper_limit']:,.1f}. {len(special)} points meet a special cause rule and "
         "are marked with larger symbols: triangles up when high, down when low."
+        + (
+            f" The line breaks at the {gaps} {period}{'s' if gaps != 1 else ''} without a value."
+            if gaps
+            else ""
+        )
     )
     return {"title": title, "alt": alt, "sentence": sentence}
 
