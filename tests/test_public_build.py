@@ -60,14 +60,21 @@ def excerpt_run(tmp_path_factory) -> Path:
 
 
 def test_excerpt_build_counts_equal_an_independent_count_of_the_excerpt_files(excerpt_run):
-    series = pd.read_csv(excerpt_run / "tables" / "monthly_series.csv")
+    series = pd.read_csv(
+        excerpt_run / "tables" / "monthly_series.csv", dtype=str, keep_default_na=False
+    )
     expected = _independent_monthly_counts(EXCERPT / "police_uk")
     for crime_type in ("Violence and sexual offences", "Robbery", "Possession of weapons"):
-        ours = series[series["series"] == crime_type].set_index("month")["count"]
+        rows = series[series["series"] == crime_type].set_index("month")
+        ours = rows["count"]
         for month in ("2021-07", "2021-08"):
             n = expected[(month, crime_type)]
             assert str(ours[month]) == (str(n) if n == 0 or n >= 5 else "[c]"), (crime_type, month)
-        assert set(ours.drop(["2021-07", "2021-08"]).astype(str)) == {"0"}  # months with no file
+            assert rows.loc[month, "missing"] == "False"
+        # The ten months with no file are missing: an empty count, never 0, and the reason.
+        others = rows.drop(["2021-07", "2021-08"])
+        assert set(others["count"]) == {""} and set(others["missing"]) == {"True"}
+        assert others["notes"].str.contains("no data.police.uk file for").all()
     quality = json.loads((excerpt_run / "data" / "quality.json").read_text())
     for name, s in quality["sources"].items():
         assert s["rows_in"] == s["included"] + s["excluded"] + s["rejected"], name

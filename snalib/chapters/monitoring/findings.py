@@ -121,13 +121,37 @@ def report_intro(frame: pd.DataFrame, data, period: str) -> str:
         f"{period}s before it back to {frame['period'].iloc[0]}, counted from {source}. Each "
         "series is compared with the same period a year earlier and charted as an XmR "
         'statistical process control chart (NHS "Making Data Count").'
+        + _gaps_intro(frame, data, period)
+    )
+
+
+def _gaps_intro(frame: pd.DataFrame, data, period: str) -> str:
+    """A sentence on the periods without data (none: "")."""
+    head = data.main[0].label
+    if head not in frame.columns:
+        return ""
+    gap = pd.to_numeric(frame[head], errors="coerce").isna().to_numpy()
+    if not gap.any():
+        return ""
+    latest = " The latest of them has no data, so it cannot be judged." if gap[-1] else ""
+    return (
+        f" {int(gap.sum())} of the {len(frame)} {period}s touch a month without data (see the "
+        "data quality chapter): they have no count and are gaps in the charts, never zeros."
+        + latest
     )
 
 
 def no_chart_sentence(frame: pd.DataFrame, series: str, period: str) -> str:
-    """Why a series has no XmR chart: fewer than two periods, or no crime in any."""
+    """Why a series has no XmR chart: fewer than two periods (with data), or no crime in any."""
+    counts = pd.to_numeric(frame[series], errors="coerce") if series in frame.columns else None
+    with_data = int(counts.notna().sum()) if counts is not None else len(frame)
     if len(frame) < 2:
         why = f"it needs at least two complete {period}s and the window holds {len(frame)}"
+    elif with_data < len(frame) and (with_data < 2 or counts.sum() > 0):
+        why = (
+            f"only {with_data} of its {len(frame)} complete {period}s have data (the others "
+            "are missing: see the data quality chapter), too few for a baseline"
+        )
     else:
         why = f"no crime was recorded in any of its {len(frame)} complete {period}s"
     return f"No XmR chart of {series.lower()}: {why}."

@@ -131,7 +131,7 @@ class TrendData:
         """Months of the window without data (boolean, one per row of :attr:`months`)."""
         if "missing" not in self.months.columns:
             return np.zeros(len(self.months), dtype=bool)
-        return self.months["missing"].to_numpy(dtype=bool)
+        return self.months["missing"].to_numpy(dtype=bool, copy=True)
 
     @property
     def missing_months(self) -> list[str]:

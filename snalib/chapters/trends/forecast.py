@@ -261,7 +261,7 @@ def forecast_series(data, series=None) -> SeriesForecast:
     history = pd.DataFrame({"month": months["month"].to_numpy(), "observed": y})
     result = SeriesForecast(series.label, history)
     gaps = np.flatnonzero(np.isnan(y))
-    if len(gaps):
+    if len(gaps) and len(y) >= MIN_MONTHS:
         # Both models need consecutive months: keep those after the last month without data.
         after = gaps[-1] + 1
         months, y = months.iloc[after:], y[after:]

@@ -55,6 +55,8 @@ from snalib.chapters.trends.design import Design, its_design
 
 #: Below this many events in the whole series no model is fitted.
 MIN_EVENTS = 20
+#: Below this many months with data (months without data left out) no model is fitted.
+MIN_MONTHS_WITH_DATA = 6
 #: Overdispersion is declared when the one-sided test's p-value is below this.
 DISPERSION_ALPHA = 0.05
 Z95 = stats.norm.ppf(0.975)
@@ -491,7 +493,7 @@ def fit_series(data, series, months: pd.DataFrame | None = None) -> ItsFit:
     frame = data.months if months is None else months
     keep = data.months["month"].isin(frame["month"]).to_numpy()
     left_out = data.months.loc[keep & data.missing, "month"].tolist()
-    keep &= ~data.missing
+    keep = keep & ~data.missing
     frame = data.months[keep]
     full = int(is_full_month(frame).sum())
     mask = data.series_mask(series.key)
@@ -501,7 +503,14 @@ def fit_series(data, series, months: pd.DataFrame | None = None) -> ItsFit:
         n_full_months=full,
         local_share=local_shares(data, mask),
     )
-    fit = fit_its(data.monthly(mask)[keep], its_offset(data)[keep], design, series.label)
+    if keep.sum() < MIN_MONTHS_WITH_DATA:  # months without data can leave too few
+        fit = ItsFit(series.label, design, data.monthly(mask)[keep], its_offset(data)[keep])
+        fit.reason = (
+            f"not estimated: only {int(keep.sum())} months with data (at least "
+            f"{MIN_MONTHS_WITH_DATA} needed)"
+        )
+    else:
+        fit = fit_its(data.monthly(mask)[keep], its_offset(data)[keep], design, series.label)
     fit.per_resident = len(data.population_years) > 1
     fit.months_left_out = left_out
     return fit
