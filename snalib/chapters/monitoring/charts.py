@@ -39,9 +39,10 @@ def xmr_chart(
     ax.plot(x, chart["upper_limit"], color=PALETTE[0], lw=1.2, ls="--", label="Process limits")
     ax.plot(x, chart["lower_limit"], color=PALETTE[0], lw=1.2, ls="--")
     base = np.flatnonzero(chart["baseline"].to_numpy())
-    # Shade the baseline when part of the chart is not in it. A weekly chart draws the last
-    # two years only, which may hold no baseline point at all: then there is nothing to shade.
-    if 0 < len(base) < len(chart):
+    # Shade the baseline when part of the chart (points with a value) is not in it. A weekly
+    # chart draws the last two years only, which may hold no baseline point at all: then
+    # there is nothing to shade.
+    if 0 < len(base) < int((~np.isnan(values)).sum()):
         ax.axvspan(base.min() - 0.5, base.max() + 0.5, color=SHADE, zorder=0, label="Baseline")
     for direction, marker, colour, name in (
         ("high", "^", PALETTE[3], "Special cause: high"),

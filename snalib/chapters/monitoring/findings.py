@@ -25,7 +25,8 @@ def xmr_findings(
     """
     last = chart.iloc[-1]
     unit = _unit(chart, period)
-    count = float(last["count"]) if "count" in chart.columns else float(last["value"])
+    column = chart["count"] if "count" in chart.columns else chart["value"]
+    count = float(pd.to_numeric(column, errors="coerce").astype(float).iloc[-1])
     hidden = bool(withheld[-1]) if withheld is not None else False
     word = PERIOD_WORDS[period]
     have = chart["value"].notna()

@@ -319,9 +319,10 @@ def charts_for(
         x = values[s.label]
         if len(frame) >= 2 and np.nansum(counts) > 0 and (mask & ~np.isnan(x)).sum() >= 2:
             chart = xmr(x, frame["period"], baseline=mask, floor_zero=lag == 0)
-            chart.insert(2, "count", counts)
+            chart.insert(2, "count", pd.array(counts, dtype="Int64"))
             if lag:
-                chart.insert(3, "count_year_earlier", np.r_[np.full(lag, np.nan), counts[:-lag]])
+                earlier = np.r_[np.full(lag, np.nan), counts[:-lag]]
+                chart.insert(3, "count_year_earlier", pd.array(earlier, dtype="Int64"))
             chart["unit"] = unit
             out[s.label] = chart
     return out, note

@@ -506,7 +506,7 @@ def fit_series(data, series, months: pd.DataFrame | None = None) -> ItsFit:
     if keep.sum() < MIN_MONTHS_WITH_DATA:  # months without data can leave too few
         fit = ItsFit(series.label, design, data.monthly(mask)[keep], its_offset(data)[keep])
         fit.reason = (
-            f"not estimated: only {int(keep.sum())} months with data (at least "
+            f"not estimated: only {int(keep.sum())} month(s) with data (at least "
             f"{MIN_MONTHS_WITH_DATA} needed)"
         )
     else:
