@@ -87,7 +87,7 @@ def _public_reason(month: str, files: list[Path], folder: Path) -> str:
             f"the data.police.uk file for {month_name(month)} ({named[0].name}) has no crime "
             "(anti-social behaviour only, or every row left out)"
         )
-    where = folder.name if folder.is_dir() else folder.parent.name
+    where = folder.name if folder.is_dir() or not folder.suffix else folder.parent.name
     return f"no data.police.uk file for {month_name(month)} in the folder {where}"
 
 
