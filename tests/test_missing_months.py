@@ -106,7 +106,7 @@ def test_a_partial_month_at_the_window_end_is_judged_on_its_days_in_the_window()
     ]
 
 
-def _coverage_params(stop: bool):
+def _coverage_params(stop: bool, folder: Path):
     from snalib.params import parse_params
 
     return parse_params(
@@ -123,14 +123,14 @@ def _coverage_params(stop: bool):
                 "population": "population.csv",
             },
         },
-        source_file=Path("/tmp/params.yaml"),
+        source_file=folder / "params.yaml",
     )
 
 
-def test_check_coverage_notes_missing_months_or_stops_when_told():
+def test_check_coverage_notes_missing_months_or_stops_when_told(tmp_path):
     months = [m for m in ALL_MONTHS if m not in ("2021-10", "2022-01")]
     inputs = SimpleNamespace(results={"crimes": _street(months)})
-    notes = check_coverage(_coverage_params(stop=False), inputs)
+    notes = check_coverage(_coverage_params(False, tmp_path), inputs)
     assert notes[:2] == [
         "No data.police.uk file for October 2021 in the folder police_uk: that month is shown "
         "as a gap and left out of the models.",
@@ -138,9 +138,9 @@ def test_check_coverage_notes_missing_months_or_stops_when_told():
         "as a gap and left out of the models.",
     ]
     with pytest.raises(InputError) as err:
-        check_coverage(_coverage_params(stop=True), inputs)
+        check_coverage(_coverage_params(True, tmp_path), inputs)
     message = str(err.value)
-    assert message.startswith("file /tmp/police_uk: 2 months of the analysis window have no")
+    assert message.startswith(f"file {tmp_path / 'police_uk'}: 2 months of the analysis window")
     assert "2021-10 (no data.police.uk file for October 2021" in message
     assert "2022-01 (no data.police.uk file for January 2022" in message
     assert "validation.missing_months is 'stop'" in message and "leave_out" in message

@@ -27,7 +27,10 @@ def xmr_findings(
     unit = _unit(chart, period)
     column = chart["count"] if "count" in chart.columns else chart["value"]
     count = float(pd.to_numeric(column, errors="coerce").astype(float).iloc[-1])
-    hidden = bool(withheld[-1]) if withheld is not None else False
+    if withheld is not None:
+        hidden = bool(withheld[-1])
+    else:  # without the chart's withheld points, the rule on the latest count decides
+        hidden = rule is not None and 1 <= count < rule.threshold
     word = PERIOD_WORDS[period]
     have = chart["value"].notna()
     special = chart[chart["special_cause"]]
@@ -81,7 +84,8 @@ def xmr_findings(
         )
     )
     alt = (
-        f"XmR chart of {word} {unit} of {series.lower()} from {chart['label'].iloc[0]} to "
+        f"XmR chart of {word} {'counts' if unit == f'crimes per {period}' else unit} of "
+        f"{series.lower()} from {chart['label'].iloc[0]} to "
         f"{last['label']}: points joined by a line, the mean as a solid line at "
         f"{last['mean']:,.1f}, the process limits as dashed lines at {last['lower_limit']:,.1f} "
         f"and {last['upper_limit']:,.1f}. {len(special)} points meet a special cause rule and "
