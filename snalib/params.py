@@ -281,9 +281,10 @@ class StatisticsParams(StrictModel):
     )
     xmr_seasonal: Literal["none", "adjusted", "differenced"] = Field(
         default="none",
-        description="XmR charts of monthly rates: 'none' charts the rate per standard "
-        "30-day month; 'adjusted' divides it by the month-of-year profile; 'differenced' "
-        "charts the change from the same month a year before.",
+        description="XmR charts of monthly (quarterly) rates: 'none' charts crimes per 30 "
+        "days (91 days); 'adjusted' divides the rate by the month-of-year (quarter-of-year) "
+        "index estimated from the baseline; 'differenced' charts the change from the same "
+        "month (quarter) a year before. Weekly charts (counts) are never adjusted.",
     )
 
 

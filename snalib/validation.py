@@ -23,7 +23,8 @@ from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
 import pandas as pd
 from pydantic import BaseModel, ValidationError
 
-from snalib.errors import InputError
+from snalib.errors import InputError, plural
+from snalib.inputs.missing import find_missing_months
 from snalib.periods import FinancialYear, period_financial_year
 
 __all__ = [
@@ -442,10 +443,13 @@ def check_coverage(params, inputs) -> list[str]:
     Returns
     -------
     list of str
-        Notes on optional sources and the population: a period an optional source has no
-        rows for is "not available" in its chapter (admissions), or counted as none
-        (homicides: the Homicide Index lists every homicide), or said in a sentence
-        (interventions, spend); a missing mid-year population is replaced by the nearest.
+        Notes on missing months, optional sources and the population: a month of the
+        window with no crime data (:func:`snalib.inputs.missing.find_missing_months`) is
+        shown as a gap and left out of the models (``validation.missing_months:
+        leave_out``); a period an optional source has no rows for is "not available" in
+        its chapter (admissions), or counted as none (homicides: the Homicide Index lists
+        every homicide), or said in a sentence (interventions, spend); a missing mid-year
+        population is replaced by the nearest.
 
     Raises
     ------
@@ -453,7 +457,8 @@ def check_coverage(params, inputs) -> list[str]:
         When the crimes source (recorded or street-level) has no record in the report year,
         the previous year, the baseline year or a named period: ``crimes.csv has no records
         for the baseline year 2012/13``, naming every uncovered period, the data's own date
-        range and what to change.
+        range and what to change. With ``validation.missing_months: stop``, when a month of
+        the window has no crime data, naming each month, why, and the file or folder.
     """
     spans = needed_spans(params)
     results = inputs.results
@@ -472,14 +477,38 @@ def check_coverage(params, inputs) -> list[str]:
                 file=params.sources.crimes.path,
                 column="month" if crimes.table == "street_crimes" else "offence_date",
             )
+    notes = _missing_month_notes(params, inputs) if crimes is not None else []
     years = [span for span in spans if span.financial_year]
-    notes: list[str] = []
     notes += _fy_notes(params, results, "admissions", "period", years, _ADMISSIONS)
     notes += _fy_notes(params, results, "interventions", "period", years[:1], _PROGRAMME)
     notes += _fy_notes(params, results, "spend", "financial_year", years[:1], _PROGRAMME)
     notes += _homicide_notes(params, results, years)
     notes += _population_notes(params, results, years)
     return notes
+
+
+def _missing_month_notes(params, inputs) -> list[str]:
+    """A note per month of the window without crime data; stop when the params say so."""
+    missing = find_missing_months(params, inputs)
+    if not missing:
+        return []
+    if params.validation.missing_months == "stop":
+        one = len(missing) == 1
+        raise InputError(
+            f"{plural(len(missing), 'month')} of the analysis window "
+            f"{'has' if one else 'have'} no crime data: "
+            + "; ".join(f"{m.month} ({m.reason})" for m in missing)
+            + ". validation.missing_months is 'stop': give the missing "
+            + ("month's data" if one else "months' data")
+            + ", shorten the analysis window, or set validation.missing_months: leave_out to "
+            "show "
+            + ("it" if one else "them")
+            + " as a gap and leave "
+            + ("it" if one else "them")
+            + " out of the models (never counted as 0).",
+            file=params.sources.crimes.path,
+        )
+    return [m.sentence() for m in missing]
 
 
 _ADMISSIONS = "the hospital admissions measure is 'not available' for it in the success measures"

@@ -443,5 +443,9 @@ def test_monitoring_and_heatmap_sentences_print_no_small_count():
     for rule_name in RULES:
         chart[rule_name] = False
     found = xmr_findings(chart, "Serious violence", "week", Rule())
-    assert "(w2, [c])" in found["sentence"]
-    assert "(w2, 3)" in xmr_findings(chart, "Serious violence", "week")["sentence"]
+    assert "(w2, [c] crimes)" in found["sentence"]
+    assert "(w2, 3 crimes)" in xmr_findings(chart, "Serious violence", "week")["sentence"]
+    # A monthly value is a rate per 30 days: never printed beside a withheld count.
+    monthly = chart.assign(count=[12, 3], value=[11.6, 2.9], unit="crimes per 30 days")
+    found = xmr_findings(monthly, "Serious violence", "month", Rule())
+    assert "(w2, [c] crimes)" in found["sentence"] and "2.9" not in found["sentence"]

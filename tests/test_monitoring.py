@@ -177,7 +177,7 @@ def test_report_monitoring_builds_the_quarterly_board_report(tmp_path):
     assert code == 0
     html = (out / "monitoring" / "index.html").read_text(encoding="utf-8")
     assert "Serious violence monitoring report (quarterly)" in html
-    assert "2021/22 Q4" in html and 'alt="XmR chart of quarterly counts' in html
+    assert "2021/22 Q4" in html and 'alt="XmR chart of quarterly crimes per 91 days' in html
     table = pd.read_csv(out / "tables" / "monitoring_quarter.csv")
     assert len(table) == 28 and table["period"].iloc[-1] == "2021/22 Q4"
     summary = pd.read_csv(out / "tables" / "monitoring_quarter_summary.csv")

@@ -114,3 +114,18 @@ def test_key_facts_round_counts_when_the_rule_asks():
     facts = _knife_facts(12, total=23, rule=Rule(threshold=5, rounding=5))
     assert facts["Serious violence in 2021/22"].value == "25"
     assert facts["Knife or sharp instrument involved"].value == "10"
+
+
+def test_key_facts_do_not_compare_a_year_with_a_missing_month(tmp_path):
+    crimes = [crime("A", "2021-05-01"), crime("B", "2021-06-01"), crime("E", "2020-05-01")]
+    quality = {
+        "sources": {"crimes": {}},
+        "missing_months": [{"month": "2021-11", "reason": "no record in crimes.csv ..."}],
+    }
+    run = write_run(tmp_path / "run", {"crimes_flagged": flagged_crimes(crimes)}, quality=quality)
+    serious = _by_label(run_key_facts(run))["Serious violence in 2021/22"]
+    assert serious.value == "2"
+    assert serious.note == (
+        "November 2021 has no data (see the data quality chapter): the count covers the "
+        "months with data only, so it is not compared with the previous year"
+    )

@@ -32,6 +32,7 @@ from snalib.definition.flags import (
     proxy_flow,
 )
 from snalib.definition.series import describe_series, public_series, record_series
+from snalib.inputs.missing import missing_from_quality
 from snalib.publish.disclosure import SUPPRESSED, Relation, flow_relations
 from snalib.publish.run import RunContext
 from snalib.publish.style import PALETTE, finish, use_style
@@ -226,17 +227,21 @@ class DefinitionChapter:
         """Publish ``tables/monthly_series.csv`` and say which series it holds.
 
         The table (one row per month and series) is the input of the later chapters; the
-        chapter shows only the sentence describing it.
+        chapter shows only the sentence describing it. A month without data (recorded in
+        ``data/quality.json``) has an empty count, ``missing`` true and the reason in
+        ``notes``.
         """
         window = self.params.analysis_window
+        missing = missing_from_quality(self.run.quality())
         if self.public:
-            monthly = public_series(self.street, window.start, window.end)
+            monthly = public_series(self.street, window.start, window.end, missing)
         else:
             monthly = record_series(
                 self.flagged_all,
                 window.start,
                 window.end,
                 self.params.definition.priority_age_limit,
+                missing,
             )
         self.run.publish_table(
             monthly,

@@ -15,6 +15,7 @@ from IPython.display import HTML
 
 from snalib.definition.flags import in_financial_year
 from snalib.definition.series import PROXY_TYPES, street_in_financial_year
+from snalib.inputs.missing import missing_from_quality
 from snalib.periods import FinancialYear
 from snalib.publish.disclosure import NO_COUNTS, Rule, count_text, is_suppressed
 from snalib.publish.run import RunContext
@@ -76,6 +77,7 @@ def key_facts(
         Disclosure rule for counts.
     """
     fy = FinancialYear.parse(params.report_year)
+    gaps = _gaps_words(fy, quality)
     facts = [
         Fact("Area", params.area.name),
         Fact("Report year", f"{fy.label} (1 April {fy.start.year} to 31 March {fy.end.year})"),
@@ -94,9 +96,12 @@ def key_facts(
             Fact(
                 f"Serious violence in {fy.label}",
                 _count(n_now, rule),
-                _change(n_now, n_prev, rule)
-                if n_prev >= rule.threshold and n_now >= rule.threshold
-                else "",
+                gaps
+                or (
+                    _change(n_now, n_prev, rule)
+                    if n_prev >= rule.threshold and n_now >= rule.threshold
+                    else ""
+                ),
             )
         )
         knife = int((current["serious_violence"] & current["knife"].fillna(False)).sum())
@@ -116,11 +121,32 @@ def key_facts(
             )
         )
     if street is not None:
-        facts.extend(_public_facts(street, fy, rule))
+        facts.extend(_public_facts(street, fy, rule, gaps))
     return facts
 
 
-def _public_facts(street: pd.DataFrame, fy: FinancialYear, rule: Rule) -> list[Fact]:
+def _gaps_words(fy: FinancialYear, quality: dict) -> str:
+    """A note when the report year or the year before has a month without data: its count
+    covers fewer months, so no change on the previous year is given ("" when none)."""
+    years = {fy.label, fy.previous().label}
+    gaps = [
+        m
+        for m in missing_from_quality(quality)
+        if FinancialYear.of(pd.Period(m.month, "M").start_time.date()).label in years
+    ]
+    if not gaps:
+        return ""
+    names = ", ".join(m.name for m in gaps)
+    one = len(gaps) == 1
+    return (
+        f"{names} {'has' if one else 'have'} no data (see the data quality chapter): the "
+        "count covers the months with data only, so it is not compared with the previous year"
+    )
+
+
+def _public_facts(
+    street: pd.DataFrame, fy: FinancialYear, rule: Rule, gaps: str = ""
+) -> list[Fact]:
     now = street_in_financial_year(street, fy)
     before = street_in_financial_year(street, fy.previous())
     proxy_now = int(now["crime_type"].isin(PROXY_TYPES).sum())
@@ -132,7 +158,9 @@ def _public_facts(street: pd.DataFrame, fy: FinancialYear, rule: Rule) -> list[F
             _count(proxy_now, rule),
             "violence and sexual offences + robbery (public data); "
             + (
-                _change(proxy_now, proxy_before, rule)
+                gaps
+                if gaps
+                else _change(proxy_now, proxy_before, rule)
                 if proxy_before >= rule.threshold and proxy_now >= rule.threshold
                 else "no comparison with the previous year: a count is too small to publish"
                 if len(before)

@@ -2,12 +2,15 @@
 
 The reconciliation itself (records in = included + excluded + rejected, per source) is
 computed from the run's ``data/quality.json`` by :mod:`snalib.inputs.quality`; this module
-publishes it and says what a reader needs when a table has nothing to show.
+publishes it and says what a reader needs when a table has nothing to show. It also names
+the months of the analysis window with no crime data (:mod:`snalib.inputs.missing`), which
+the later chapters show as gaps and leave out of the models.
 """
 
 from __future__ import annotations
 
 from snalib.inputs import quality as reconciliation
+from snalib.inputs.missing import missing_from_quality, missing_sentence
 from snalib.publish.disclosure import NO_COUNTS
 from snalib.publish.run import RunContext
 from snalib.publish.tables import PublishedTable
@@ -76,3 +79,14 @@ def notes_table(run: RunContext) -> PublishedTable | str:
         counts=NO_COUNTS,  # records of the input files: see docs/methods.md
         labels={"source": "Source", "note": "Note"},
     )
+
+
+def missing_months(run: RunContext) -> str:
+    """The months of the analysis window without crime data, each with why and what the
+    report does with it ("No data.police.uk file for March 2021 in the folder ...: that
+    month is shown as a gap and left out of the models."), or that there are none.
+
+    The records of the other months are accounted for as usual: a missing month has no
+    records to reconcile.
+    """
+    return missing_sentence(missing_from_quality(run.quality()))

@@ -135,6 +135,10 @@ CRIMES = Table(
     notes=(
         "A crime with no `area_code`, or an area outside the force, is still a crime recorded "
         "by the force: it counts in force-level series and is left out only of area rates.",
+        "The extract must cover every month of the analysis window. A month with no crime of "
+        "any type, when the window's median month has 20 or more, is a month without data: "
+        "shown as a gap, never as 0, and left out of the models, or the run stops when "
+        "validation.missing_months is stop (docs/methods.md, section 1).",
     ),
 )
 
@@ -366,6 +370,10 @@ STREET_CRIMES = Table(
     notes=(
         "Anti-social behaviour rows (no Crime ID) are excluded by the adapter and counted; a "
         "Crime ID listed in more than one month is counted once, in its first month.",
+        "Give one file per month of the analysis window. A month with no file (or a file with "
+        "no crime) is a month without data: shown as a gap, never as 0, and left out of the "
+        "models, or the run stops when validation.missing_months is stop (docs/methods.md, "
+        "section 1).",
     ),
 )
 

@@ -24,6 +24,7 @@ from tqdm import tqdm
 from snalib.definition.flags import flag_crimes
 from snalib.errors import DisclosureFailed, InputError, NotebookFailed
 from snalib.inputs.load import Inputs, load_inputs
+from snalib.inputs.missing import find_missing_months, to_quality
 from snalib.params import Params
 from snalib.pipeline.manifest import build_manifest, write_manifest
 from snalib.pipeline.notebooks import (
@@ -118,7 +119,12 @@ def _setup_log(path: Path) -> logging.Handler:
 
 
 def write_data(inputs: Inputs, params: Params, run_dir: Path) -> None:
-    """Write the validated tables as Parquet, the rejected rows, quality.json and params.json."""
+    """Write the validated tables as Parquet, the rejected rows, quality.json and params.json.
+
+    ``quality.json`` holds each source's reconciliation and the months of the window with
+    no crime data (``missing_months``, :mod:`snalib.inputs.missing`), which the chapters
+    show as gaps and the models leave out.
+    """
     data_dir = run_dir / "data"
     data_dir.mkdir(parents=True, exist_ok=True)
     quality = {"mode": inputs.mode, "sources": {}}
@@ -129,6 +135,7 @@ def write_data(inputs: Inputs, params: Params, run_dir: Path) -> None:
                 data_dir / f"rejected_{result.table}.csv", index=False, lineterminator="\n"
             )
         quality["sources"][name] = result.summary()
+    quality["missing_months"] = to_quality(find_missing_months(params, inputs))
     (data_dir / "quality.json").write_text(json.dumps(quality, indent=2) + "\n", encoding="utf-8")
     (run_dir / "params.json").write_text(
         json.dumps(params.to_json_dict(), indent=2) + "\n", encoding="utf-8"

@@ -119,7 +119,10 @@ def _record_events(dates: pd.Series, groups: Mapping[str, np.ndarray]) -> pd.Dat
 
 
 def knife_crime_events(
-    flagged: pd.DataFrame | None, limit: int, window: tuple[date, date]
+    flagged: pd.DataFrame | None,
+    limit: int,
+    window: tuple[date, date],
+    missing: Iterable[str] = (),
 ) -> MeasureEvents:
     """Knife-enabled serious violence: all ages, and victims under ``limit``.
 
@@ -131,6 +134,10 @@ def knife_crime_events(
         Priority age limit (victims under it form the priority group).
     window
         The analysis window (first and last day).
+    missing
+        ``YYYY-MM`` months of the window without crime data (:mod:`snalib.inputs.missing`).
+        A financial year holding one is incomplete: its count would compare 11 months with
+        12, so it is not covered, and its measure is "not available" with the reason.
 
     Notes
     -----
@@ -164,7 +171,23 @@ def knife_crime_events(
             ["crimes with no recorded victim age count in all ages only"] if unknown_age else []
         ),
     }  # fmt: skip
-    return MeasureEvents(measure, events, _window_years(*window), notes=notes)
+    covered = _window_years(*window)
+    gaps: dict[str, str] = {}
+    for month in sorted(set(missing)):
+        fy = FinancialYear.of(pd.Period(month, "M").start_time.date()).label
+        if fy in covered or fy in gaps:
+            name = f"{pd.Period(month, 'M'):%B %Y}"
+            gaps[fy] = (
+                f"{gaps[fy]}, {name}"
+                if fy in gaps
+                else f"{fy} is incomplete: the crimes data have no record for {name}"
+            )
+            covered.discard(fy)
+    gaps = {
+        fy: f"{text} (a month without data), so the year's count is not comparable"
+        for fy, text in gaps.items()
+    }
+    return MeasureEvents(measure, events, covered, notes=notes, gaps=gaps)
 
 
 def homicide_events(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -24,6 +24,7 @@ from snalib.chapters.measures.events import (
     knife_crime_events,
 )
 from snalib.chapters.measures.population import Population, resident_population
+from snalib.inputs.missing import missing_from_quality
 from snalib.stats import crude_rate
 
 COLUMNS = [
@@ -140,6 +141,8 @@ class MeasureInputs:
     admissions: pd.DataFrame | None = None
     homicides: pd.DataFrame | None = None
     street: pd.DataFrame | None = None
+    #: ``YYYY-MM`` months of the window without crime data (``data/quality.json``).
+    missing_months: list[str] = field(default_factory=list)
 
     @classmethod
     def from_run(cls, run) -> MeasureInputs:
@@ -155,6 +158,7 @@ class MeasureInputs:
             admissions=maybe("admissions"),
             homicides=maybe("homicides"),
             street=maybe("street_crimes"),
+            missing_months=[m.month for m in missing_from_quality(run.quality())],
         )
 
     @property
@@ -201,7 +205,7 @@ def success_measures(inputs: MeasureInputs, params) -> MeasuresResult:
         "admissions": admission_events(
             inputs.admissions, inputs.areas, params.area.force_codes, limit
         ),
-        "knife_crime": knife_crime_events(inputs.flagged, limit, window),
+        "knife_crime": knife_crime_events(inputs.flagged, limit, window, inputs.missing_months),
         "homicides": homicide_events(inputs.homicides, limit, window),
     }
     table = measures_table(events, population, periods, limit, params.disclosure.min_count_for_rate)

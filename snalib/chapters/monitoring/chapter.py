@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 from functools import cached_property
 
+import numpy as np
 import pandas as pd
 
 from snalib.chapters.monitoring.charts import xmr_chart
@@ -30,11 +31,24 @@ from snalib.chapters.monitoring.periods import (
 from snalib.chapters.monitoring.xmr import rules_text
 from snalib.chapters.trends.counts import protect_ratio_table
 from snalib.chapters.trends.data import TrendData, trend_data
+from snalib.publish.disclosure import SUPPRESSED, Rule, is_suppressed
 from snalib.publish.tables import PublishedFigure, PublishedTable
 
 #: Rows of the period table shown in the report (the CSV keeps every period).
 RECENT_ROWS = 13
 RATIOS = ["rate_ratio", "lower95", "upper95"]
+
+
+def withheld_points(chart: pd.DataFrame, rule: Rule) -> np.ndarray:
+    """Points of an XmR table whose value must not be published or drawn: those resting on
+    a count that disclosure control withholds (from 1 to the threshold - 1), the period's
+    own or, for a differenced chart, the count a year before. A rate per standard period is
+    the count times a known factor, so it is shown only where the count itself would be."""
+    out = np.zeros(len(chart), dtype=bool)
+    for col in ("count", "count_year_earlier"):
+        if col in chart.columns:
+            out |= is_suppressed(chart[col], rule).to_numpy(dtype=bool)
+    return out
 
 
 class MonitoringChapter:
@@ -72,9 +86,28 @@ class MonitoringChapter:
         """Counts of each main series per complete period (:func:`period_counts`)."""
         return period_counts(self.data, self.period)
 
+    @property
+    def seasonal(self) -> str:
+        """``statistics.xmr_seasonal`` of the run: "none", "adjusted" or "differenced"."""
+        return self.run.params.statistics.xmr_seasonal
+
     @cached_property
     def _charts(self) -> tuple[dict[str, pd.DataFrame], str]:
-        return charts_for(self.frame, self.data)
+        return charts_for(self.frame, self.data, self.seasonal)
+
+    @property
+    def unit(self) -> str:
+        """What the headline's chart plots: "crimes per 30 days"."""
+        return str(self.chart["unit"].iloc[0]) if self.chart is not None else ""
+
+    @cached_property
+    def withheld(self) -> np.ndarray | None:
+        """Points of the chart drawn whose value is not published: a rate per day times the
+        days gives back its count, so a value is withheld (and not drawn) wherever a count
+        it rests on would be withheld (:func:`withheld_points`)."""
+        if self.shown is None:
+            return None
+        return withheld_points(self.shown, self.run.rule())
 
     @property
     def chart(self) -> pd.DataFrame | None:
@@ -88,7 +121,9 @@ class MonitoringChapter:
 
     @cached_property
     def _found(self) -> dict[str, str]:
-        return xmr_findings(self.shown, self.headline, self.period, self.run.rule())
+        return xmr_findings(
+            self.shown, self.headline, self.period, self.run.rule(), withheld=self.withheld
+        )
 
     # ------------------------------------------------------------------ one per cell
     def intro(self) -> str:
@@ -137,16 +172,19 @@ class MonitoringChapter:
         fig = xmr_chart(
             self.shown,
             self._found["title"],
-            ylabel=f"Crimes per {self.period}",
-            threshold=self.run.rule().threshold,
+            ylabel=self.unit[0].upper() + self.unit[1:],
+            hidden=self.withheld,
         )
+        counts = [c for c in ("count", "count_year_earlier") if c in self.shown.columns]
+        data = self.shown.astype({"value": object})
+        data.loc[self.withheld, "value"] = SUPPRESSED
         return self.run.publish_figure(
             fig,
             f"monitoring_xmr_{self.period}",
             title=self._found["title"],
             alt=self._found["alt"],
-            data=self.shown,
-            counts=["value"],
+            data=data,
+            counts=counts,
         )
 
     def xmr_text(self) -> str:

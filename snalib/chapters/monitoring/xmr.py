@@ -1,12 +1,14 @@
 """The XmR chart: natural process limits and the special cause rules, for any series.
 
 **XmR chart ("Making Data Count", NHS England / NHS Improvement 2019).** For values
-``x_1 .. x_n`` (weekly, monthly or quarterly counts):
+``x_1 .. x_n`` (the monitoring report charts weekly counts and monthly or quarterly rates
+per standard period, :mod:`snalib.chapters.monitoring.periods`):
 
 - the *mean* and the *mean moving range* ``mR = mean(|x_i - x_(i-1)|)`` are computed on a
   *baseline* of points (by default all of them) and extended across the chart;
 - *natural process limits* are ``mean ± 2.66 × mR`` (2.66 = 3 / 1.128, three sigma
-  estimated from the moving range); the lower limit is floored at zero for counts;
+  estimated from the moving range); the lower limit is floored at zero for counts and
+  rates (not for a differenced series, whose values can be negative);
 - optionally (on by default, as in NHS-R ``NHSRplotthedots``), moving ranges above
   ``3.267 × mR`` are screened out and ``mR`` recomputed, so that one extreme jump does not
   widen the limits.
@@ -25,6 +27,12 @@
 
 These are the Making Data Count rules as implemented by NHSRplotthedots (7-point shift
 and trend); the guidance also allows 6-point trends, which give more false alarms.
+
+**Gaps.** A value may be missing (NaN: a period without data, or the first year of a
+differenced series). A missing point is not drawn, is in no baseline, meets no rule and
+breaks every run: no moving range is computed across it (the range from the point before
+the gap to the point after it spans two periods, not one, and would widen the limits), and
+a shift, a trend or two out of three must be made of consecutive periods with data.
 
 The monitoring report's periods, baseline and summary are in
 :mod:`snalib.chapters.monitoring.periods`, its sentences in
@@ -124,11 +132,24 @@ class Limits:
     baseline_points: int
 
 
-def process_limits(values, *, screen: bool = True, floor_zero: bool = True) -> Limits:
-    """Mean, mean moving range and natural process limits of baseline ``values``."""
+def moving_ranges(values) -> np.ndarray:
+    """``|x_i - x_(i-1)|`` for each point (NaN for the first, and next to a missing point:
+    no range is taken across a gap)."""
     x = np.asarray(values, dtype=float)
-    mean = float(x.mean())
-    mr = np.abs(np.diff(x))
+    return np.r_[np.nan, np.abs(np.diff(x))]
+
+
+def process_limits(values, *, screen: bool = True, floor_zero: bool = True, ranges=None) -> Limits:
+    """Mean, mean moving range and natural process limits of baseline ``values``.
+
+    ``values`` are consecutive points (NaN where a point is missing: left out of the mean,
+    and no moving range is taken across it); ``ranges`` gives the moving ranges instead
+    when the baseline points are not consecutive (:func:`xmr`).
+    """
+    x = np.asarray(values, dtype=float)
+    mean = float(np.nanmean(x))
+    mr = moving_ranges(x) if ranges is None else np.asarray(ranges, dtype=float)
+    mr = mr[~np.isnan(mr)]
     amr = float(mr.mean()) if len(mr) else 0.0
     if screen and len(mr):
         kept = mr[mr < MR_SCREEN_FACTOR * amr]
@@ -144,24 +165,29 @@ def process_limits(values, *, screen: bool = True, floor_zero: bool = True) -> L
         mean + LIMIT_FACTOR * amr,
         near_lower,
         mean + NEAR_FACTOR * amr,
-        len(x),
+        int((~np.isnan(x)).sum()),
     )
 
 
-def xmr(values, labels=None, *, baseline=None, screen: bool = True) -> pd.DataFrame:
+def xmr(
+    values, labels=None, *, baseline=None, screen: bool = True, floor_zero: bool = True
+) -> pd.DataFrame:
     """An XmR chart's table: limits and the special cause rules for every point.
 
     Parameters
     ----------
     values
-        The values in time order.
+        The values in time order, NaN where a period has no value (a gap: module doc).
     labels
         A label for each point (e.g. ``YYYY-MM``); default 1, 2, ...
     baseline
         Boolean mask (or slice) of the points the mean and limits are computed from;
-        default all points.
+        default all points. Missing points are never in it; a moving range is in it when
+        both of its points are.
     screen
         Screen out moving ranges above 3.267 × the mean moving range.
+    floor_zero
+        Floor the lower limits at zero (counts and rates; not a differenced series).
 
     Returns
     -------
@@ -174,7 +200,7 @@ def xmr(values, labels=None, *, baseline=None, screen: bool = True) -> pd.DataFr
     Raises
     ------
     ValueError
-        With fewer than two baseline points.
+        With fewer than two baseline points with a value.
     """
     x = np.asarray(values, dtype=float)
     labels = list(range(1, len(x) + 1)) if labels is None else list(labels)
@@ -182,9 +208,12 @@ def xmr(values, labels=None, *, baseline=None, screen: bool = True) -> pd.DataFr
     if baseline is not None:
         mask = np.zeros(len(x), dtype=bool)
         mask[baseline] = True
+    mask &= ~np.isnan(x)
     if mask.sum() < 2:
         raise ValueError("an XmR chart needs at least two baseline points")
-    lim = process_limits(x[mask], screen=screen)
+    ranges = moving_ranges(x)
+    in_base = mask & np.r_[False, mask[:-1]]  # both points of the range in the baseline
+    lim = process_limits(x[mask], screen=screen, floor_zero=floor_zero, ranges=ranges[in_base])
     table = pd.DataFrame(
         {
             "label": labels,
@@ -195,7 +224,7 @@ def xmr(values, labels=None, *, baseline=None, screen: bool = True) -> pd.DataFr
             "upper_limit": lim.upper,
             "near_lower": lim.near_lower,
             "near_upper": lim.near_upper,
-            "moving_range": np.r_[np.nan, np.abs(np.diff(x))],
+            "moving_range": ranges,
         }
     )
     table["outside_limits"] = (x > lim.upper) | (x < lim.lower)
@@ -215,4 +244,6 @@ def rules_text() -> str:
         f"Natural process limits are the mean ± {LIMIT_FACTOR} × the mean moving range of the "
         "baseline. A point shows special cause variation when it meets any of these rules:\n\n"
         + "\n".join(f"- {desc}" for desc in RULES.values())
+        + "\n\nA period without a value (no data) is a gap: no moving range, run of points or "
+        "rule spans it, and it is in no baseline."
     )

@@ -120,14 +120,38 @@ class TrendsChapter:
             fig,
             "trend_monthly",
             title=title,
-            alt=findings.monthly_alt(main, labels),
+            alt=findings.monthly_alt(main, labels, self.data.missing_months),
             data=main,
             counts=["count", "rolling_12_month_total"],
         )
 
     def monthly_text(self) -> str:
-        """The headline's change on the year before, per resident."""
-        return self._yoy_found["sentence"]
+        """The headline's change on the year before, per resident, and what the months
+        without data do to it."""
+        text = self._yoy_found["sentence"]
+        gaps = findings.missing_note(self.data)
+        caveat = self._yoy_incomplete()
+        return " ".join(t for t in (text, caveat, gaps) if t)
+
+    def _yoy_incomplete(self) -> str:
+        """A warning when a month without data falls in a year compared year on year."""
+        years = counts.comparison_years(self.data)
+        if years is None or self.year_on_year.empty:
+            return ""
+        inside = [
+            m
+            for m in self.data.missing_months
+            for _, first, last in years
+            if pd.Timestamp(first) <= pd.Timestamp(f"{m}-01") <= pd.Timestamp(last)
+        ]
+        if not inside:
+            return ""
+        names = ", ".join(findings.month_name(m) for m in dict.fromkeys(inside))
+        return (
+            f"**Not like for like:** {names} has no data, so the year-on-year counts of the "
+            "year it falls in cover fewer months than the other year; read the year-on-year "
+            "rate ratios with that in mind (they compare counts, not rates per month observed)."
+        )
 
     def _no_year_on_year(self, what: str) -> str:
         return (
@@ -181,7 +205,9 @@ class TrendsChapter:
         """Which crime type groups and districts changed significantly."""
         if self.year_on_year.empty:
             return self._no_year_on_year("No year-on-year change by crime type or district")
-        return findings.yoy_breakdown_sentence(self.year_on_year)
+        caveat = self._yoy_incomplete()
+        text = findings.yoy_breakdown_sentence(self.year_on_year)
+        return f"{text} {caveat}" if caveat else text
 
     def weekly(self) -> str:
         """``tables/trend_weekly.csv``: complete weeks of the main series (record data)."""
@@ -220,6 +246,8 @@ class TrendsChapter:
             alt=found["alt"],
             data=stl_data,
             counts=["observed"],
+            # observed = trend + seasonal + remainder: a withheld count must not come back.
+            rates={"remainder": "observed"},
         )
         return [figure, found["sentence"]]
 
@@ -281,23 +309,25 @@ class TrendsChapter:
         """``figures/trend_model``: the headline's observed, fitted and expected counts."""
         head = self.fits[0]
         months = self.data.months["month"]
+        used = ~self.data.missing  # months without data: gaps in the chart and its data
         title = self._its_found["title"]
         fig = charts.its_chart(
-            head, months, self.data.periods, title, threshold=self.rule.threshold
+            head, months, self.data.periods, title, threshold=self.rule.threshold, used=used
         )
         model_data = pd.DataFrame(
             {
                 "month": months,
-                "observed": head.observed,
-                "fitted": head.fitted,
-                "expected_without_periods": head.counterfactual(),
+                "observed": charts.on_months(head.observed, used),
+                "fitted": charts.on_months(head.fitted, used),
+                "expected_without_periods": charts.on_months(head.counterfactual(), used),
+                "missing": self.data.missing,
             }
         )
         return self.run.publish_figure(
             fig,
             "trend_model",
             title=title,
-            alt=self._its_found["alt"],
+            alt=self._its_found["alt"] + findings.gap_words(self.data.missing_months),
             data=model_data,
             counts=["observed"],
         )

@@ -103,15 +103,30 @@ def monthly_chart(monthly: pd.DataFrame, labels: list[str], periods, title: str)
     return fig
 
 
-def its_chart(fit, months, periods, title: str, *, threshold: int | None = None):
-    """Observed monthly counts, the model's fit and the counterfactual without the periods."""
+def on_months(values, used) -> np.ndarray:
+    """A model's values (one per month it used) spread over every month of the window, NaN
+    in the months it left out (no data), so that lines break there instead of joining."""
+    used = np.asarray(used, dtype=bool)
+    out = np.full(len(used), np.nan)
+    if values is not None:
+        out[used] = np.asarray(values, dtype=float)
+    return out
+
+
+def its_chart(fit, months, periods, title: str, *, threshold: int | None = None, used=None):
+    """Observed monthly counts, the model's fit and the counterfactual without the periods.
+
+    ``used`` marks the months of ``months`` the model was fitted to (default all): the
+    others have no data and are drawn as gaps.
+    """
     use_style()
     fig, ax = plt.subplots(figsize=(11, 4.6))
     x = _dates(months)
+    used = np.ones(len(x), dtype=bool) if used is None else np.asarray(used, dtype=bool)
     _shade_periods(ax, periods, x.min(), x.max() + pd.offsets.MonthEnd(1))
     ax.plot(
         x,
-        visible(fit.observed, threshold),
+        visible(on_months(fit.observed, used), threshold),
         ls="none",
         marker="o",
         ms=3.5,
@@ -119,9 +134,9 @@ def its_chart(fit, months, periods, title: str, *, threshold: int | None = None)
         label="Observed",
     )
     if fit.estimated:
-        ax.plot(x, fit.fitted, color=PALETTE[1], lw=2, label="Model fit")
-        cf = fit.counterfactual()
-        affected = np.abs(fit.interruption_log_effect()) > 0
+        ax.plot(x, on_months(fit.fitted, used), color=PALETTE[1], lw=2, label="Model fit")
+        cf = on_months(fit.counterfactual(), used)
+        affected = np.abs(on_months(fit.interruption_log_effect(), used)) > 0
         if affected.any():
             cf_show = np.where(affected, cf, np.nan)
             ax.plot(

@@ -1,7 +1,10 @@
 """Counts of the trend chapter: monthly, weekly, rolling 12-month, year on year, profiles.
 
 Every count here is published through disclosure control by the notebook; this module only
-counts. Zeros are kept: a month without crime is a zero, not a gap.
+counts. Zeros are kept: a month without crime is a zero, not a gap. A month without *data*
+(:attr:`snalib.chapters.trends.data.TrendData.missing`) is a gap: its count is empty, a
+rolling 12-month total that includes it is empty, a week that touches it has no count, and
+the month profile leaves it out.
 """
 
 from __future__ import annotations
@@ -38,11 +41,13 @@ def monthly_counts(data: TrendData) -> pd.DataFrame:
     """``tables/trend_monthly.csv``: month, breakdown, series, count, rolling 12-month total.
 
     The rolling total is the sum of the month and the 11 before it (empty for the first 11
-    months of the window).
+    months of the window, and for any 12 months that include a month without data, whose
+    count is empty too).
     """
     frames = []
     for breakdown, label, mask in breakdowns(data):
         counts = data.monthly(mask)
+        # min_periods=12 counts values that are not NaN: a window with a gap has no total.
         rolling = pd.Series(counts).rolling(12, min_periods=12).sum().to_numpy()
         frames.append(
             pd.DataFrame(
@@ -50,13 +55,14 @@ def monthly_counts(data: TrendData) -> pd.DataFrame:
                     "month": data.months["month"].to_numpy(),
                     "breakdown": breakdown,
                     "series": label,
-                    "count": counts.astype(int),
+                    "count": counts,
                     "rolling_12_month_total": rolling,
                 }
             )
         )
     out = pd.concat(frames, ignore_index=True)
-    out["rolling_12_month_total"] = out["rolling_12_month_total"].astype("Int64")
+    out["count"] = out["count"].round().astype("Int64")
+    out["rolling_12_month_total"] = out["rolling_12_month_total"].round().astype("Int64")
     return out
 
 
@@ -103,12 +109,14 @@ def weekly_counts(data: TrendData) -> pd.DataFrame:
     """``tables/trend_weekly.csv``: complete weeks (Monday to Sunday) of the main series.
 
     Empty in public mode, where days are unknown. Weeks cut by the window's ends are left
-    out so that every week has seven days.
+    out so that every week has seven days. A week with a day in a month without data
+    (:attr:`TrendData.missing`) has no count (empty, not 0).
     """
     if not data.has_days:
         return pd.DataFrame(columns=["week_start", "series", "count"])
     weeks = complete_weeks(data.window_start, data.window_end)
     week_of = week_commencing(data.events["date"])
+    gap = weeks_touching(weeks, data.missing_months)
     frames = []
     for s in data.main:
         mask = data.series_mask(s.key)
@@ -118,11 +126,26 @@ def weekly_counts(data: TrendData) -> pd.DataFrame:
                 {
                     "week_start": weeks.strftime("%Y-%m-%d"),
                     "series": s.label,
-                    "count": counts.to_numpy(dtype=int),
+                    "count": pd.array(
+                        np.where(gap, np.nan, counts.to_numpy(dtype=float)), dtype="Int64"
+                    )
+                    if gap.any()
+                    else counts.to_numpy(dtype=int),
                 }
             )
         )
     return pd.concat(frames, ignore_index=True)
+
+
+def weeks_touching(week_starts: pd.DatetimeIndex, months) -> np.ndarray:
+    """Which weeks (Monday to Sunday, by their Monday) have a day in one of ``months``
+    (``YYYY-MM``): weeks that cannot be counted when those months have no data."""
+    months = set(months)
+    if not months:
+        return np.zeros(len(week_starts), dtype=bool)
+    first = week_starts.strftime("%Y-%m")
+    last = (week_starts + pd.Timedelta(days=6)).strftime("%Y-%m")
+    return np.asarray(first.isin(months) | last.isin(months), dtype=bool)
 
 
 def comparison_years(data: TrendData) -> tuple[tuple, tuple] | None:
@@ -259,11 +282,12 @@ def month_profile(data: TrendData) -> pd.DataFrame:
 
     For each calendar month, the mean count per day over the years of the window divided
     by the mean over all months (index 100 = an average month). Months touched by a named
-    period (e.g. a lockdown) and partial months are left out, so that the interruptions do
-    not distort the pattern. Empty with fewer than 24 full months.
+    period (e.g. a lockdown), partial months and months without data are left out, so that
+    the interruptions and gaps do not distort the pattern (``months_used`` says how many of
+    each calendar month remain). Empty with fewer than 24 full months with data.
     """
     months = data.months
-    full = is_full_month(months)
+    full = is_full_month(months) & ~data.missing
     if full.sum() < 24:
         return pd.DataFrame()
     touched = np.zeros(len(months), dtype=bool)

@@ -32,6 +32,7 @@ from snalib.definition.series import (
     record_main_series,
     record_series_flags,
 )
+from snalib.inputs.missing import missing_from_quality
 from snalib.periods import FinancialYear
 
 UNKNOWN_DISTRICT = "Unknown or outside the force area"
@@ -43,7 +44,8 @@ def month_frame(start: date, end: date) -> pd.DataFrame:
     Columns: ``month`` (``YYYY-MM``), ``first`` and ``last`` (the first and last day of the
     month inside the window), ``days`` (days of the month inside the window), ``mid`` (the
     middle of those days) and ``years`` (years from the middle of the window to ``mid``:
-    the trend variable, centred so that the model's intercept is the middle of the series).
+    the trend variable, centred so that the model's intercept is the middle of the series)
+    and ``missing`` (False: :func:`trend_data_from_frames` marks the months without data).
     """
     periods = pd.period_range(pd.Period(start, "M"), pd.Period(end, "M"), freq="M")
     first = [max(p.start_time.normalize(), pd.Timestamp(start)) for p in periods]
@@ -53,6 +55,7 @@ def month_frame(start: date, end: date) -> pd.DataFrame:
     frame["mid"] = frame["first"] + (frame["last"] - frame["first"]) / 2
     centre = pd.Timestamp(start) + (pd.Timestamp(end) - pd.Timestamp(start)) / 2
     frame["years"] = (frame["mid"] - centre).dt.total_seconds() / (365.25 * 86400)
+    frame["missing"] = False
     return frame
 
 
@@ -82,7 +85,9 @@ class TrendData:
     main
         The main series; the first is the headline.
     months
-        :func:`month_frame` of the analysis window.
+        :func:`month_frame` of the analysis window; ``missing`` is true for the months
+        with no data at all (:mod:`snalib.inputs.missing`), which :meth:`monthly` gives as
+        NaN, charts show as gaps and the models leave out.
     population
         Residents by ``year``, ``lsoa_code`` (may be missing when the population is by
         district) and ``district_code``.
@@ -122,16 +127,31 @@ class TrendData:
         return int(is_full_month(self.months).sum())
 
     @property
+    def missing(self) -> np.ndarray:
+        """Months of the window without data (boolean, one per row of :attr:`months`)."""
+        if "missing" not in self.months.columns:
+            return np.zeros(len(self.months), dtype=bool)
+        return self.months["missing"].to_numpy(dtype=bool, copy=True)
+
+    @property
+    def missing_months(self) -> list[str]:
+        """The ``YYYY-MM`` labels of the months without data."""
+        return self.months.loc[self.missing, "month"].tolist()
+
+    @property
     def population_years(self) -> list[int]:
         return sorted(int(y) for y in self.population["year"].dropna().unique())
 
     # ------------------------------------------------------------------ counts
     def monthly(self, mask: np.ndarray | pd.Series | None = None) -> np.ndarray:
-        """Counts per month of the window (zeros included) of the events in ``mask``."""
+        """Counts per month of the window (zeros included) of the events in ``mask``; NaN in
+        the months without data (:attr:`missing`), which are gaps, not zeros."""
         months = self.events["month"]
         if mask is not None:
             months = months[np.asarray(mask, dtype=bool)]
-        return count_by_month(months, self.months["month"]).astype(float)
+        counts = count_by_month(months, self.months["month"]).astype(float)
+        counts[self.missing] = np.nan
+        return counts
 
     def series_mask(self, key: str) -> np.ndarray:
         return self.events[key].fillna(False).to_numpy(dtype=bool)
@@ -272,6 +292,7 @@ def trend_data_from_frames(
     population: pd.DataFrame,
     flagged: pd.DataFrame | None = None,
     street: pd.DataFrame | None = None,
+    missing: Iterable[str] = (),
 ) -> TrendData:
     """Assemble :class:`TrendData` from canonical tables (record or public mode).
 
@@ -285,6 +306,8 @@ def trend_data_from_frames(
         ``crimes_flagged`` (record mode), or
     street
         ``street_crimes`` (public mode).
+    missing
+        ``YYYY-MM`` labels of the months without data (:mod:`snalib.inputs.missing`).
     """
     window = params.analysis_window
     limit = params.definition.priority_age_limit
@@ -335,11 +358,13 @@ def trend_data_from_frames(
         .astype(str)
         .to_dict()
     )
+    months = month_frame(window.start, window.end)
+    months["missing"] = months["month"].isin(set(missing))
     return TrendData(
         mode=mode,
         events=events.reset_index(drop=True),
         main=main,
-        months=month_frame(window.start, window.end),
+        months=months,
         population=_population_units(population, areas),
         window_start=window.start,
         window_end=window.end,
@@ -359,4 +384,5 @@ def trend_data(run) -> TrendData:
         population=run.table("population"),
         flagged=None if public else run.table("crimes_flagged"),
         street=run.table("street_crimes") if public else None,
+        missing=[m.month for m in missing_from_quality(run.quality())],
     )

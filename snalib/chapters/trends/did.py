@@ -218,7 +218,8 @@ def difference_in_differences(data, mask: np.ndarray, period, series: str) -> Di
     result = DidResult(series, period.name, list(period.area_codes), panel)
     inside = panel[panel["inside"] == 1]
     outside = panel[panel["inside"] == 0]
-    usable = (panel["population"] > 0).to_numpy()
+    # Months without data (NaN counts: gaps, not zeros) are left out of the fit.
+    usable = ((panel["population"] > 0) & panel["count"].notna()).to_numpy()
     if inside["population"].sum() == 0 or outside["population"].sum() == 0:
         result.reason = "not estimated: no population inside or outside the area"
         return result

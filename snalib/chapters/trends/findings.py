@@ -12,6 +12,7 @@ import pandas as pd
 
 from snalib.chapters.trends.design import FULL_MONTH_NAMES as MONTHS
 from snalib.chapters.trends.seasonal import seasonal_peaks, seasonal_strength
+from snalib.inputs.missing import month_name
 from snalib.publish.disclosure import count_text
 from snalib.publish.tables import markdown_escape as esc
 
@@ -73,6 +74,9 @@ def data_note(data) -> str:
         f"{what} The analysis window runs from {first} to {last} ({data.n_months} months, "
         f"{data.full_months} of them complete). {pop_note}"
     )
+    gaps = missing_note(data)
+    if gaps:
+        text += f"\n\n**Months without data.** {gaps}"
     if data.limits:
         text += "\n\n**What these data cannot show.**\n\n" + bullet_list(data.limits)
     return text
@@ -146,13 +150,43 @@ def yoy_breakdown_sentence(yoy: pd.DataFrame) -> str:
     return " ".join(parts)
 
 
-def monthly_alt(monthly: pd.DataFrame, labels: list[str]) -> str:
+def gap_words(missing: list[str]) -> str:
+    """A sentence for alt text and notes: which months have no data and are drawn as gaps
+    ("" when none)."""
+    if not missing:
+        return ""
+    names = ", ".join(month_name(m) for m in missing)
+    one = len(missing) == 1
+    return (
+        f" {'The month' if one else 'The months'} without data ({names}) "
+        f"{'is' if one else 'are'} left as {'a gap' if one else 'gaps'}: the lines break "
+        f"there rather than drop to zero."
+    )
+
+
+def monthly_alt(monthly: pd.DataFrame, labels: list[str], missing: list[str] = ()) -> str:
     main = monthly[monthly["breakdown"] == "Main series"]
     first, last = main["month"].iloc[0], main["month"].iloc[-1]
     return (
         f"Line charts, one per series ({'; '.join(labels)}), of monthly counts from {first} "
         f"to {last}, each with a thicker dashed line of the 12-month average and the named "
-        "periods of the parameters shaded grey."
+        "periods of the parameters shaded grey." + gap_words(list(missing))
+    )
+
+
+def missing_note(data) -> str:
+    """What the chapter does with the months without data ("" when none)."""
+    missing = data.missing_months
+    if not missing:
+        return ""
+    names = ", ".join(month_name(m) for m in missing)
+    one = len(missing) == 1
+    return (
+        f"{names} {'has' if one else 'have'} no data (see the data quality chapter): "
+        f"{'it is' if one else 'they are'} shown as {'a gap' if one else 'gaps'} in the "
+        "charts, never as zero; the monthly counts and any rolling 12-month total including "
+        f"{'it' if one else 'them'} are left empty; the trend models, the local comparison, "
+        f"the month profile and the forecast leave {'it' if one else 'them'} out."
     )
 
 
@@ -361,6 +395,24 @@ def stl_findings(decompositions: dict, headline: str) -> dict[str, str]:
         f"A grid of line charts, one row per series ({len(rows)}): the observed monthly "
         "counts with the STL trend, the seasonal component, and the remainder as bars."
     )
+    filled = sorted(
+        {
+            m
+            for dec in decompositions.values()
+            if "interpolated" in dec.columns
+            for m in dec.loc[dec["interpolated"].astype(bool), "month"]
+        }
+    )
+    if filled:
+        names = ", ".join(month_name(m) for m in filled)
+        sentence += (
+            f"\n\n{names} {'has' if len(filled) == 1 else 'have'} no data. STL needs a "
+            "complete series, so for the decomposition only the count of "
+            f"{'that month' if len(filled) == 1 else 'those months'} was interpolated "
+            "linearly between its neighbours; the chart shows no observed count or remainder "
+            "there, and the strength of seasonality leaves it out."
+        )
+        alt += gap_words(filled)
     return {"title": title, "alt": alt, "sentence": sentence}
 
 

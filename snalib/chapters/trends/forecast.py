@@ -22,6 +22,10 @@ next 12. The backtest table also gives each model's root mean squared error, mea
 absolute percentage error and the share of held-out months inside its 80% and 95%
 intervals; held-out months outside the chosen model's intervals are flagged.
 
+**Months without data** (:attr:`TrendData.missing`). Both models need consecutive months.
+The backtest and the forecast use the full months after the last month without data; when
+fewer than :data:`MIN_MONTHS` remain there is no forecast, and the reason names the month.
+
 **Calibration** (``tests/test_forecast.py``, synthetic Poisson series of 84 months):
 SARIMA's intervals cover close to their nominal share of the held-out year; ETS's are
 narrower than nominal (about 72% and 90% for 80% and 95%), because neither model's
@@ -256,6 +260,19 @@ def forecast_series(data, series=None) -> SeriesForecast:
     y = counts_all[keep]
     history = pd.DataFrame({"month": months["month"].to_numpy(), "observed": y})
     result = SeriesForecast(series.label, history)
+    gaps = np.flatnonzero(np.isnan(y))
+    if len(gaps) and len(y) >= MIN_MONTHS:
+        # Both models need consecutive months: keep those after the last month without data.
+        after = gaps[-1] + 1
+        months, y = months.iloc[after:], y[after:]
+        if len(y) < MIN_MONTHS:
+            last_gap = pd.Period(history["month"].iloc[gaps[-1]], "M")
+            result.reason = (
+                f"{last_gap:%B %Y} has no data, and the forecast models need consecutive "
+                f"months: the {len(y)} full months after it are fewer than the {MIN_MONTHS} "
+                "a forecast tested on a held-out year needs"
+            )
+            return result
     if len(y) < MIN_MONTHS:
         result.reason = (
             f"it has {len(y)} full months, and a forecast tested on a held-out year needs "

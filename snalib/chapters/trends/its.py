@@ -55,6 +55,8 @@ from snalib.chapters.trends.design import Design, its_design
 
 #: Below this many events in the whole series no model is fitted.
 MIN_EVENTS = 20
+#: Below this many months with data (months without data left out) no model is fitted.
+MIN_MONTHS_WITH_DATA = 6
 #: Overdispersion is declared when the one-sided test's p-value is below this.
 DISPERSION_ALPHA = 0.05
 Z95 = stats.norm.ppf(0.975)
@@ -140,6 +142,7 @@ class ItsFit:
     df_resid: float = np.inf
     per_resident: bool = True  # False when the offset has a single population year
     cov_scale: float = 1.0
+    months_left_out: list[str] = field(default_factory=list)  # no data: gaps, not zeros
 
     @property
     def estimated(self) -> bool:
@@ -483,10 +486,15 @@ def fit_series(data, series, months: pd.DataFrame | None = None) -> ItsFit:
     """The interrupted time series model of one main series (:class:`MainSeries`).
 
     ``months`` restricts the fit to some months of the window (a backtest's training
-    months, a subset of :attr:`TrendData.months`); by default the whole window.
+    months, a subset of :attr:`TrendData.months`); by default the whole window. Months
+    without data (:attr:`TrendData.missing`) are left out of the fit, never counted as 0,
+    and listed in :attr:`ItsFit.months_left_out`.
     """
     frame = data.months if months is None else months
     keep = data.months["month"].isin(frame["month"]).to_numpy()
+    left_out = data.months.loc[keep & data.missing, "month"].tolist()
+    keep = keep & ~data.missing
+    frame = data.months[keep]
     full = int(is_full_month(frame).sum())
     mask = data.series_mask(series.key)
     design = its_design(
@@ -495,8 +503,16 @@ def fit_series(data, series, months: pd.DataFrame | None = None) -> ItsFit:
         n_full_months=full,
         local_share=local_shares(data, mask),
     )
-    fit = fit_its(data.monthly(mask)[keep], its_offset(data)[keep], design, series.label)
+    if keep.sum() < MIN_MONTHS_WITH_DATA:  # months without data can leave too few
+        fit = ItsFit(series.label, design, data.monthly(mask)[keep], its_offset(data)[keep])
+        fit.reason = (
+            f"not estimated: only {int(keep.sum())} month(s) with data (at least "
+            f"{MIN_MONTHS_WITH_DATA} needed)"
+        )
+    else:
+        fit = fit_its(data.monthly(mask)[keep], its_offset(data)[keep], design, series.label)
     fit.per_resident = len(data.population_years) > 1
+    fit.months_left_out = left_out
     return fit
 
 
@@ -528,7 +544,9 @@ def effects_table(fits: list[ItsFit]) -> pd.DataFrame:
 
 
 def diagnostics_table(fits: list[ItsFit]) -> pd.DataFrame:
-    """One row per series: family, overdispersion test, Ljung-Box, fallbacks."""
+    """One row per series: family, overdispersion test, Ljung-Box, fallbacks, and the
+    months of the window (``months``) the model used (``months_used``) or left out because
+    they have no data (``months_left_out``, ``YYYY-MM`` labels)."""
     rows = []
     for f in fits:
         d = f.dispersion
@@ -536,7 +554,9 @@ def diagnostics_table(fits: list[ItsFit]) -> pd.DataFrame:
         rows.append(
             {
                 "series": f.series,
-                "months": len(f.observed),
+                "months": len(f.observed) + len(f.months_left_out),
+                "months_used": len(f.observed),
+                "months_left_out": ", ".join(f.months_left_out),
                 "events": float(f.observed.sum()),
                 "family": f.family,
                 "pearson_dispersion": d.pearson_ratio if d else np.nan,

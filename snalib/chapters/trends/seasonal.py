@@ -7,6 +7,11 @@ the lockdown months end up in the remainder (and partly the trend) rather than b
 seasonal pattern. The decomposition is additive on the count scale, with a period of 12
 months and statsmodels' default smoothers; it needs at least two full years.
 
+STL needs a complete series. Months without data (:attr:`TrendData.missing`) at either
+end of the series are dropped; a month without data inside it is filled by linear
+interpolation between its neighbours *for the decomposition only*: its ``observed`` value
+stays empty, ``interpolated`` is true, and the chapter says which months were filled.
+
 The strength of seasonality is ``max(0, 1 - Var(remainder) / Var(seasonal + remainder))``
 (Wang, Smith and Hyndman 2006): 0 means no seasonal pattern, values near 1 a pattern that
 dominates the month-to-month variation.
@@ -36,28 +41,41 @@ MIN_MONTHS_STL = 24
 def stl_decompose(counts, months) -> pd.DataFrame | None:
     """STL of one monthly series; ``None`` with fewer than 24 months or no events.
 
-    Returns one row per month: ``month``, ``observed``, ``trend``, ``seasonal``,
-    ``remainder``.
+    NaN counts (months without data) at the ends are dropped and those inside are
+    interpolated linearly for the decomposition only (module docstring).
+
+    Returns one row per month: ``month``, ``observed`` (NaN where there is no data),
+    ``trend``, ``seasonal``, ``remainder``, ``interpolated``.
     """
     y = np.asarray(counts, dtype=float)
-    if len(y) < MIN_MONTHS_STL or y.sum() == 0:
+    months = list(months)
+    present = np.flatnonzero(~np.isnan(y))
+    if len(present) == 0:
         return None
-    res = STL(pd.Series(y), period=12, robust=True).fit()
+    ends = slice(present[0], present[-1] + 1)
+    y, months = y[ends], months[ends]
+    gap = np.isnan(y)
+    if len(y) < MIN_MONTHS_STL or np.nansum(y) == 0:
+        return None
+    filled = pd.Series(y).interpolate(method="linear").to_numpy()
+    res = STL(pd.Series(filled), period=12, robust=True).fit()
     return pd.DataFrame(
         {
-            "month": list(months),
+            "month": months,
             "observed": y,
             "trend": np.asarray(res.trend),
             "seasonal": np.asarray(res.seasonal),
-            "remainder": np.asarray(res.resid),
+            "remainder": np.where(gap, np.nan, np.asarray(res.resid)),
+            "interpolated": gap,
         }
     )
 
 
 def seasonal_strength(decomposition: pd.DataFrame) -> float:
     """Wang-Smith-Hyndman strength of seasonality (0 to 1)."""
-    r = decomposition["remainder"].to_numpy()
-    s = decomposition["seasonal"].to_numpy()
+    observed = ~decomposition["remainder"].isna().to_numpy()  # interpolated months left out
+    r = decomposition["remainder"].to_numpy()[observed]
+    s = decomposition["seasonal"].to_numpy()[observed]
     denom = np.var(s + r)
     return float(max(0.0, 1 - np.var(r) / denom)) if denom > 0 else 0.0
 
