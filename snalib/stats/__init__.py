@@ -16,21 +16,25 @@ from snalib.stats.funnel import (
     rate_funnel_significance,
 )
 from snalib.stats.multiple import adjust as adjust_multiple
+from snalib.stats.period_change import PeriodChange, exact_change, period_rate_ratio
 from snalib.stats.proportions import proportion, wilson_limits
 from snalib.stats.rates import byar_limits, crude_rate, exact_poisson_limits
 from snalib.stats.ratios import minimum_detectable_ratio, rate_ratio
 
 __all__ = [
     "SIGNIFICANCE_LABELS",
+    "PeriodChange",
     "adjust_multiple",
     "byar_limits",
     "crude_rate",
     "directly_standardised_rate",
+    "exact_change",
     "exact_poisson_limits",
     "funnel_axis_points",
     "load_esp2013",
     "minimum_detectable_ratio",
     "normalise_age_band",
+    "period_rate_ratio",
     "proportion",
     "proportion_funnel_limits",
     "proportion_funnel_significance",

@@ -1,0 +1,397 @@
+"""The rate ratio of one period against another, from the monthly series, allowing for
+variation beyond chance.
+
+Two annual counts compared by the exact Poisson test (:func:`snalib.stats.rate_ratio`)
+assume that every event happens independently at a constant rate. Monthly crime counts vary
+more than that (repeat victims, linked incidents, retaliation, slowly changing local
+conditions), so the exact interval is too narrow and a "significant" change is called too
+often. :func:`period_rate_ratio` keeps the same rate ratio (the ratio of the two periods'
+rates) but takes its variance from the months:
+
+1. **Noise model.** A Poisson GLM of the monthly counts on a level for each period (the two
+   compared and any others given, which only help estimate the noise), a term for each
+   calendar month (so that the seasonal pattern, which both whole years share, is not
+   counted as noise) and an offset of log(exposure).
+2. **Dispersion.** phi = max(1, X^2 / df), the Pearson statistic over the residual degrees
+   of freedom (quasi-Poisson: the variance is phi times the mean). It is never below 1, so
+   the interval is never narrower than the Poisson one.
+3. **Autocorrelation.** A month's excess tends to carry into the next. The lag-1
+   autocorrelation of the Pearson residuals (consecutive months only) is corrected for the
+   bias a short series with fitted levels has (Marriott and Pope 1954, with the design's own
+   expected value under independence in place of -1/n) and kept between 0 and 0.9. The
+   variance of each period's total is then inflated as for AR(1) errors:
+   ``w' R w / w' w`` with ``R[i, j] = rho^|i - j|`` and ``w`` the square roots of the
+   fitted monthly means.
+4. **Interval and test.** ``log RR +/- t(df) * se`` with
+   ``se^2 = phi * (VIF_current / Y_current + VIF_baseline / Y_baseline)``, and the two-sided
+   t-test of log RR = 0, so p <= 0.05 exactly when the 95% interval excludes 1.
+
+The exact Poisson result of the same totals is returned beside it. When there are no
+monthly data (a source given per year), when a period has no events, or when there are too
+few months to estimate the noise, the exact result is used and :attr:`PeriodChange.note`
+says why (the interval may then be too narrow).
+
+Missing months (NaN counts) are left out: they are neither zeros nor noise.
+
+References
+----------
+McCullagh P, Nelder JA. Generalized linear models, 2nd ed. Chapman and Hall; 1989
+(quasi-likelihood and the Pearson estimate of dispersion, section 4.5).
+
+Marriott FHC, Pope JA. Bias in the estimation of autocorrelations. Biometrika
+1954;41:390-402.
+
+Spiegelhalter DJ. Funnel plots for comparing institutional performance. Stat Med
+2005;24:1185-202 (over-dispersion of performance indicators).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+from scipy import stats
+
+from snalib.stats.ratios import rate_ratio
+
+#: Method words of the two kinds of result.
+QUASI_POISSON = "quasi-Poisson rate ratio from monthly counts"
+EXACT = "exact conditional Poisson rate ratio (Clopper-Pearson)"
+#: Largest lag-1 autocorrelation used (a larger estimate from a short series is noise).
+MAX_AUTOCORRELATION = 0.9
+#: Fewest pairs of consecutive months for estimating the autocorrelation.
+MIN_PAIRS = 6
+
+NO_MONTHLY = (
+    "no monthly data: variation beyond chance cannot be estimated, so the exact Poisson "
+    "interval is used and may be too narrow"
+)
+
+
+@dataclass(frozen=True)
+class PeriodChange:
+    """The rate ratio of ``current`` to ``baseline``, its interval and how it was made.
+
+    Attributes
+    ----------
+    value
+        Rate ratio current : baseline (the ratio of the periods' rates).
+    lower, upper, p_value
+        The interval at the confidence asked and the two-sided p-value for a ratio of 1,
+        allowing for the variation beyond chance (exact Poisson when ``monthly`` is False).
+    exact_lower, exact_upper, exact_p_value
+        The exact conditional Poisson result on the same totals.
+    dispersion
+        phi >= 1 (NaN when not estimated).
+    df
+        Residual degrees of freedom of the noise model (the t quantile's).
+    autocorrelation
+        The lag-1 autocorrelation used (0 when none is detected or it is not estimated).
+    variance_inflation
+        The variance of log RR used divided by its Poisson variance (>= 1): the interval is
+        ``sqrt(variance_inflation)`` times as wide on the log scale as a Poisson (Wald)
+        interval with the same quantile.
+    months
+        Months in the noise model.
+    monthly
+        Whether the result comes from the monthly series (False: the exact result).
+    method
+        :data:`QUASI_POISSON` or :data:`EXACT`.
+    note
+        Why the exact result is used, or why nothing could be computed (empty otherwise).
+    """
+
+    value: float
+    lower: float
+    upper: float
+    p_value: float
+    exact_lower: float
+    exact_upper: float
+    exact_p_value: float
+    dispersion: float = math.nan
+    df: float = math.nan
+    autocorrelation: float = math.nan
+    variance_inflation: float = math.nan
+    months: int = 0
+    monthly: bool = False
+    method: str = EXACT
+    note: str = ""
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    def tested_against(self, confidence: float = 0.95) -> str:
+        """What the interval allows for, in words, e.g. for a status reason.
+
+        "the 95% interval of the rate ratio, allowing for month-to-month variation beyond
+        chance (quasi-Poisson, dispersion 2.3)"
+        """
+        level = f"{confidence * 100:g}%"
+        if not self.monthly:
+            return f"the exact Poisson {level} interval of the rate ratio"
+        extra = f"dispersion {self.dispersion:.1f}"
+        if self.autocorrelation > 0:
+            extra += f", lag-1 autocorrelation {self.autocorrelation:.2f}"
+        return (
+            f"the {level} interval of the rate ratio, allowing for month-to-month "
+            f"variation beyond chance (quasi-Poisson, {extra})"
+        )
+
+
+def exact_change(
+    count_current: float,
+    exposure_current: float,
+    count_baseline: float,
+    exposure_baseline: float,
+    note: str = NO_MONTHLY,
+    confidence: float = 0.95,
+) -> PeriodChange:
+    """The exact conditional Poisson result as a :class:`PeriodChange` (no monthly data).
+
+    NaN throughout (with ``note``) when a count or exposure is missing.
+    """
+    values = [count_current, exposure_current, count_baseline, exposure_baseline]
+    if any(v is None or not np.isfinite(float(v)) for v in values):
+        return PeriodChange(*[math.nan] * 7, note=note)
+    exact = rate_ratio(
+        count_current, exposure_current, count_baseline, exposure_baseline, confidence
+    )
+    value = float(exact["value"].iloc[0])
+    lower, upper = float(exact["lower"].iloc[0]), float(exact["upper"].iloc[0])
+    p = float(exact["p_value"].iloc[0])
+    extra = str(exact["note"].iloc[0])
+    return PeriodChange(
+        value, lower, upper, p, lower, upper, p, note="; ".join(t for t in (note, extra) if t)
+    )
+
+
+def _month_numbers(month) -> tuple[np.ndarray, np.ndarray]:
+    """Consecutive month numbers (year * 12 + month) and calendar months (1-12)."""
+    index = pd.PeriodIndex(pd.Series(month).astype(str), freq="M")
+    return np.asarray(index.year * 12 + index.month - 1), np.asarray(index.month)
+
+
+def _dummies(labels: np.ndarray, drop_first: bool) -> tuple[np.ndarray, list]:
+    levels = list(pd.unique(labels))
+    if drop_first:
+        levels = levels[1:]
+    if not levels:
+        return np.empty((len(labels), 0)), []
+    return np.column_stack([(labels == level).astype(float) for level in levels]), levels
+
+
+def _lag1_autocorrelation(
+    residuals: np.ndarray, order: np.ndarray, leverage_free: np.ndarray
+) -> float:
+    """Bias-corrected lag-1 autocorrelation of residuals in month order (0 to 0.9).
+
+    ``leverage_free`` is ``I - H`` of the weighted fit: under independent errors the expected
+    lag-1 product of residuals is ``(I - H)[t, t + 1]`` times the variance, so
+    ``b0 = sum (I - H)[t, t + 1] / trace(I - H)`` is the estimator's expected value when
+    there is no autocorrelation (``-1/n`` for a series with only its mean removed). The
+    Marriott-Pope correction ``E[r1] = rho + b0 (1 + 4 rho)`` is inverted for rho.
+    """
+    sort = np.argsort(order, kind="stable")
+    r, t = residuals[sort], order[sort]
+    m = leverage_free[np.ix_(sort, sort)]
+    pairs = np.flatnonzero(np.diff(t) == 1)
+    if len(pairs) < MIN_PAIRS:
+        return 0.0
+    total = float(r @ r)
+    if total <= 0:
+        return 0.0
+    raw = float(np.sum(r[pairs] * r[pairs + 1])) / total
+    bias = float(np.sum(m[pairs, pairs + 1])) / float(np.trace(m))
+    if 1 + 4 * bias <= 0.2:  # the design leaves too little to estimate it
+        return 0.0
+    rho = (raw - bias) / (1 + 4 * bias)
+    return float(min(max(rho, 0.0), MAX_AUTOCORRELATION))
+
+
+def _ar1_inflation(order: np.ndarray, mean: np.ndarray, rho: float) -> float:
+    """Variance of a period's total under AR(1) errors over its variance when independent."""
+    if rho <= 0 or len(order) < 2:
+        return 1.0
+    w = np.sqrt(mean)
+    corr = rho ** np.abs(order[:, None] - order[None, :])
+    return float(w @ corr @ w / (w @ w))
+
+
+def period_rate_ratio(
+    month,
+    count,
+    exposure,
+    period,
+    *,
+    current,
+    baseline,
+    seasonal: bool = True,
+    autocorrelation: bool = True,
+    confidence: float = 0.95,
+) -> PeriodChange:
+    """Rate ratio of ``current`` to ``baseline`` with a variance from the monthly series.
+
+    Parameters
+    ----------
+    month
+        The month of each row, ``YYYY-MM`` (or anything :class:`pandas.Period` reads).
+    count
+        Events in the month: whole numbers; NaN for a month that is missing (left out).
+    exposure
+        Person-time at risk in the month (e.g. residents x days in month / days in year,
+        so that a year's exposures add up to its residents), greater than zero.
+    period
+        The period of each month: ``current``, ``baseline`` or another label (a period that
+        only helps estimate the noise); None or NaN for a month to leave out.
+    current, baseline
+        The two periods compared.
+    seasonal
+        Add a term for each calendar month (use when the periods are whole years, so that
+        the seasonal pattern they share is not counted as noise). Dropped when the months
+        given cannot identify them.
+    autocorrelation
+        Inflate the variance for the lag-1 autocorrelation of the residuals (AR(1)).
+    confidence
+        Two-sided confidence level of the interval.
+
+    Returns
+    -------
+    PeriodChange
+        The ratio of the two periods' rates (total count over total exposure), its interval,
+        p-value, dispersion, degrees of freedom, autocorrelation and variance inflation, and
+        the exact Poisson interval and p-value beside them. When the months cannot give a
+        variance (a period with no events, too few months), the exact result with a note.
+
+    Raises
+    ------
+    ValueError
+        If the inputs differ in length, a count is negative or not whole, or an exposure of
+        a month with a count is not greater than zero.
+
+    Notes
+    -----
+    See the module docstring and ``docs/methods.md`` (sections 7 and 8). With only a
+    period term (``seasonal=False``) and no autocorrelation, the result is exactly the
+    quasi-Poisson GLM of the months on a period indicator (a level per period), with the
+    dispersion floored at 1 and a t interval on the residual degrees of freedom.
+    """
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence must be between 0 and 1, not {confidence}")
+    frame = pd.DataFrame(
+        {
+            "month": pd.Series(month).astype(str).to_numpy(),
+            "count": pd.to_numeric(pd.Series(count), errors="coerce").to_numpy(dtype=float),
+            "exposure": pd.to_numeric(pd.Series(exposure), errors="coerce").to_numpy(float),
+            "period": pd.Series(period, dtype=object).to_numpy(),
+        }
+    )
+    lengths = {len(pd.Series(x)) for x in (month, count, exposure, period)}
+    if len(lengths) != 1:
+        raise ValueError(f"month, count, exposure and period differ in length: {lengths}")
+    keep = frame["count"].notna() & frame["period"].notna()
+    frame = frame[keep.to_numpy()].reset_index(drop=True)
+    y = frame["count"].to_numpy()
+    if (y < 0).any() or (y != np.round(y)).any():
+        raise ValueError("monthly counts must be whole numbers of events, zero or more")
+    exp = frame["exposure"].to_numpy()
+    if not (np.isfinite(exp) & (exp > 0)).all():
+        raise ValueError("every month with a count needs an exposure greater than zero")
+
+    labels = frame["period"].to_numpy()
+    in_current, in_baseline = labels == current, labels == baseline
+    if not in_current.any() or not in_baseline.any():
+        which = "current" if not in_current.any() else "baseline"
+        return PeriodChange(*[math.nan] * 7, note=f"no months with a count in the {which} period")
+    y_c, e_c = float(y[in_current].sum()), float(exp[in_current].sum())
+    y_b, e_b = float(y[in_baseline].sum()), float(exp[in_baseline].sum())
+
+    def fallback(note: str) -> PeriodChange:
+        return exact_change(y_c, e_c, y_b, e_b, note, confidence)
+
+    if y_c == 0 or y_b == 0:
+        return fallback(
+            "a period with no events: its monthly variation cannot be estimated, so the "
+            "exact Poisson interval is used"
+        )
+
+    # Periods (and calendar months) with no events at all would have a level of minus
+    # infinity: their months are fitted exactly and tell nothing about the noise.
+    totals = frame.groupby("period")["count"].transform("sum").to_numpy()
+    order, calendar = _month_numbers(frame["month"])
+    season_totals = pd.Series(y).groupby(calendar).transform("sum").to_numpy()
+    model = (totals > 0) & ((season_totals > 0) | ~np.bool_(seasonal))
+    y_m, exp_m, labels_m = y[model], exp[model], labels[model]
+    order_m, calendar_m = order[model], calendar[model]
+
+    periods_x, period_levels = _dummies(labels_m, drop_first=False)
+    x = periods_x
+    used_seasonal = False
+    if seasonal:
+        season_x, _ = _dummies(calendar_m, drop_first=True)
+        candidate = np.column_stack([periods_x, season_x])
+        if (
+            season_x.shape[1] > 0
+            and np.linalg.matrix_rank(candidate) == candidate.shape[1]
+            and len(y_m) - candidate.shape[1] >= 1
+        ):
+            x, used_seasonal = candidate, True
+    df = len(y_m) - x.shape[1]
+    if df < 1 or np.linalg.matrix_rank(x) < x.shape[1]:
+        return fallback(
+            "too few months to estimate the variation beyond chance, so the exact Poisson "
+            "interval is used and may be too narrow"
+        )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = sm.GLM(y_m, x, family=sm.families.Poisson(), offset=np.log(exp_m)).fit()
+    mu = np.asarray(fit.fittedvalues, dtype=float)
+    if not np.isfinite(mu).all() or (mu <= 0).any():
+        return fallback("the monthly model could not be fitted, so the exact result is used")
+    resid = (y_m - mu) / np.sqrt(mu)
+    pearson = float(resid @ resid)
+    dispersion = max(1.0, pearson / df)
+
+    rho = 0.0
+    if autocorrelation:
+        weighted = np.sqrt(mu)[:, None] * x
+        hat = weighted @ np.linalg.pinv(weighted.T @ weighted) @ weighted.T
+        rho = _lag1_autocorrelation(resid, order_m, np.eye(len(y_m)) - hat)
+
+    inflation = {}
+    for name, label in (("current", current), ("baseline", baseline)):
+        rows = labels_m == label
+        inflation[name] = _ar1_inflation(order_m[rows], mu[rows], rho)
+    variance = dispersion * (inflation["current"] / y_c + inflation["baseline"] / y_b)
+    poisson_variance = 1 / y_c + 1 / y_b
+    log_ratio = math.log((y_c / e_c) / (y_b / e_b))
+    se = math.sqrt(variance)
+    quantile = float(stats.t.ppf(0.5 + confidence / 2, df))
+    p_value = float(2 * stats.t.sf(abs(log_ratio) / se, df))
+    exact = exact_change(y_c, e_c, y_b, e_b, "", confidence)
+    return PeriodChange(
+        value=math.exp(log_ratio),
+        lower=math.exp(log_ratio - quantile * se),
+        upper=math.exp(log_ratio + quantile * se),
+        p_value=min(1.0, p_value),
+        exact_lower=exact.lower,
+        exact_upper=exact.upper,
+        exact_p_value=exact.p_value,
+        dispersion=dispersion,
+        df=float(df),
+        autocorrelation=rho,
+        variance_inflation=variance / poisson_variance,
+        months=len(y_m),
+        monthly=True,
+        method=QUASI_POISSON
+        + (
+            f" ({len(period_levels)} periods"
+            + (", calendar-month terms" if used_seasonal else "")
+            + (", AR(1) allowance" if autocorrelation else "")
+            + ")"
+        ),
+        note="",
+    )
