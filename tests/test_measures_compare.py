@@ -217,7 +217,7 @@ def test_monthly_comparison_is_none_without_monthly_counts_for_a_compared_year()
 
 
 def test_compare_periods_takes_the_monthly_change_and_keeps_the_exact_beside_it():
-    months = _noisy_months(2016, 2021, seed=6)
+    months = _noisy_months(2016, 2021, seed=6, mean=60, cv=0.25)
     covered = {f"{y}/{(y + 1) % 100:02d}" for y in range(2016, 2022)}
     change = monthly_comparison(
         _monthly_events(months, covered),

@@ -10,21 +10,29 @@ rates) but takes its variance from the months:
 
 1. **Noise model.** A Poisson GLM of the monthly counts on a level for each period (the two
    compared and any others given, which only help estimate the noise), a term for each
-   calendar month (so that the seasonal pattern, which both whole years share, is not
-   counted as noise) and an offset of log(exposure).
-2. **Dispersion.** phi = max(1, X^2 / df), the Pearson statistic over the residual degrees
-   of freedom (quasi-Poisson: the variance is phi times the mean). It is never below 1, so
-   the interval is never narrower than the Poisson one.
-3. **Autocorrelation.** A month's excess tends to carry into the next. The lag-1
-   autocorrelation of the Pearson residuals (consecutive months only) is corrected for the
-   bias a short series with fitted levels has (Marriott and Pope 1954, with the design's own
-   expected value under independence in place of -1/n) and kept between 0 and 0.9. The
-   variance of each period's total is then inflated as for AR(1) errors:
-   ``w' R w / w' w`` with ``R[i, j] = rho^|i - j|`` and ``w`` the square roots of the
-   fitted monthly means.
+   calendar month (so that the seasonal pattern, which whole years share, is not counted
+   as noise) and an offset of log(exposure).
+2. **Dispersion.** Quasi-Poisson: the variance of a month is phi times its mean, phi
+   estimated from the Pearson statistic X^2 and never taken below 1 (so the interval is
+   never narrower than a Poisson one). Without autocorrelation phi = X^2 / (n - p).
+3. **Autocorrelation.** A month's excess tends to carry into the next. The Pearson errors
+   are taken as Poisson noise plus a latent AR(1) part holding the share
+   c = (phi - 1) / phi of the variance, with autocorrelation rho. The lag-1
+   autocorrelation of the residuals (consecutive months only), corrected for the bias of a
+   short series with fitted levels (Marriott and Pope 1954, with the design's own expected
+   value under independence in place of -1/n), estimates c rho. Because fitted levels
+   absorb part of an autocorrelated error, E[X^2] = phi trace((I - H) Sigma): phi, c and
+   rho are solved together (method of moments; rho at most 0.9). Each period's total then
+   has the variance of correlated months, ``phi w' Sigma w`` with ``w`` the square roots
+   of the fitted means, ``Sigma = (1 - c) I + c R(rho)``: its **variance inflation** over
+   independent months is ``w' Sigma w / w' w``.
 4. **Interval and test.** ``log RR +/- t(df) * se`` with
    ``se^2 = phi * (VIF_current / Y_current + VIF_baseline / Y_baseline)``, and the two-sided
-   t-test of log RR = 0, so p <= 0.05 exactly when the 95% interval excludes 1.
+   t-test of log RR = 0, so p <= 0.05 exactly when the interval excludes 1. The degrees of
+   freedom are Satterthwaite's: those of X^2 under correlated errors,
+   ``trace((I - H) Sigma)^2 / trace(((I - H) Sigma)^2)``, reduced for the uncertainty of
+   the autocorrelation when one is found (its Bartlett variance carried to log se^2 by the
+   slope of a secant over plus and minus one standard error).
 
 The exact Poisson result of the same totals is returned beside it. When there are no
 monthly data (a source given per year), when a period has no events, or when there are too
@@ -40,6 +48,9 @@ McCullagh P, Nelder JA. Generalized linear models, 2nd ed. Chapman and Hall; 198
 
 Marriott FHC, Pope JA. Bias in the estimation of autocorrelations. Biometrika
 1954;41:390-402.
+
+Satterthwaite FE. An approximate distribution of estimates of variance components.
+Biometrics Bulletin 1946;2:110-4.
 
 Spiegelhalter DJ. Funnel plots for comparing institutional performance. Stat Med
 2005;24:1185-202 (over-dispersion of performance indicators).
@@ -88,9 +99,11 @@ class PeriodChange:
     dispersion
         phi >= 1 (NaN when not estimated).
     df
-        Residual degrees of freedom of the noise model (the t quantile's).
+        Degrees of freedom of the t quantile: the noise model's residual degrees of freedom,
+        fewer when autocorrelation is allowed for (Satterthwaite).
     autocorrelation
-        The lag-1 autocorrelation used (0 when none is detected or it is not estimated).
+        The AR(1) autocorrelation (rho) of the variation beyond Poisson (0 when none is found
+        or it is not estimated).
     variance_inflation
         The variance of log RR used divided by its Poisson variance (>= 1): the interval is
         ``sqrt(variance_inflation)`` times as wide on the log scale as a Poisson (Wald)
@@ -135,7 +148,7 @@ class PeriodChange:
             return f"the exact Poisson {level} interval of the rate ratio"
         extra = f"dispersion {self.dispersion:.1f}"
         if self.autocorrelation > 0:
-            extra += f", lag-1 autocorrelation {self.autocorrelation:.2f}"
+            extra += f", month-to-month autocorrelation {self.autocorrelation:.2f}"
         return (
             f"the {level} interval of the rate ratio, allowing for month-to-month "
             f"variation beyond chance (quasi-Poisson, {extra})"
@@ -186,39 +199,109 @@ def _dummies(labels: np.ndarray, drop_first: bool) -> tuple[np.ndarray, list]:
 
 def _lag1_autocorrelation(
     residuals: np.ndarray, order: np.ndarray, leverage_free: np.ndarray
-) -> float:
-    """Bias-corrected lag-1 autocorrelation of residuals in month order (0 to 0.9).
+) -> tuple[float, float]:
+    """Bias-corrected lag-1 autocorrelation of residuals in month order, and its variance.
 
     ``leverage_free`` is ``I - H`` of the weighted fit: under independent errors the expected
     lag-1 product of residuals is ``(I - H)[t, t + 1]`` times the variance, so
     ``b0 = sum (I - H)[t, t + 1] / trace(I - H)`` is the estimator's expected value when
     there is no autocorrelation (``-1/n`` for a series with only its mean removed). The
-    Marriott-Pope correction ``E[r1] = rho + b0 (1 + 4 rho)`` is inverted for rho.
+    Marriott-Pope correction ``E[r1] = rho + b0 (1 + 4 rho)`` is inverted for rho, which is
+    kept between 0 and :data:`MAX_AUTOCORRELATION`. The variance is Bartlett's
+    ``(1 - rho^2) / pairs``, scaled by the correction. (0, 0) when there are fewer than
+    :data:`MIN_PAIRS` pairs of consecutive months.
     """
     sort = np.argsort(order, kind="stable")
     r, t = residuals[sort], order[sort]
     m = leverage_free[np.ix_(sort, sort)]
     pairs = np.flatnonzero(np.diff(t) == 1)
     if len(pairs) < MIN_PAIRS:
-        return 0.0
+        return 0.0, 0.0
     total = float(r @ r)
     if total <= 0:
-        return 0.0
+        return 0.0, 0.0
     raw = float(np.sum(r[pairs] * r[pairs + 1])) / total
     bias = float(np.sum(m[pairs, pairs + 1])) / float(np.trace(m))
-    if 1 + 4 * bias <= 0.2:  # the design leaves too little to estimate it
-        return 0.0
-    rho = (raw - bias) / (1 + 4 * bias)
-    return float(min(max(rho, 0.0), MAX_AUTOCORRELATION))
+    scale = 1 + 4 * bias
+    if scale <= 0.2:  # the design leaves too little to estimate it
+        return 0.0, 0.0
+    rho = float(min(max((raw - bias) / scale, 0.0), MAX_AUTOCORRELATION))
+    return rho, (1 - rho**2) / len(pairs) / scale**2
 
 
-def _ar1_inflation(order: np.ndarray, mean: np.ndarray, rho: float) -> float:
-    """Variance of a period's total under AR(1) errors over its variance when independent."""
-    if rho <= 0 or len(order) < 2:
+def _error_correlation(order: np.ndarray, share: float, rho: float) -> np.ndarray:
+    """Correlation of the Pearson errors: Poisson noise (independent) plus a latent AR(1).
+
+    ``(1 - share) I + share R(rho)``, ``R[i, j] = rho^|i - j|`` in months apart: ``share``
+    is the part of the variance beyond Poisson, ``(phi - 1) / phi``.
+    """
+    apart = np.abs(order[:, None] - order[None, :])
+    return np.where(apart == 0, 1.0, share * rho**apart)
+
+
+def _inflation(order: np.ndarray, mean: np.ndarray, share: float, rho: float) -> float:
+    """Variance of a period's total over its variance were its months independent."""
+    if share <= 0 or rho <= 0 or len(order) < 2:
         return 1.0
     w = np.sqrt(mean)
-    corr = rho ** np.abs(order[:, None] - order[None, :])
-    return float(w @ corr @ w / (w @ w))
+    return float(w @ _error_correlation(order, share, rho) @ w / (w @ w))
+
+
+@dataclass(frozen=True)
+class _Noise:
+    """The noise model's estimates (see :func:`_noise`)."""
+
+    dispersion: float
+    share: float
+    rho: float
+    residual_rho: float
+    rho_variance: float
+    trace: np.ndarray  # (I - H) Sigma, for the degrees of freedom
+
+
+def _noise(
+    resid: np.ndarray,
+    mean: np.ndarray,
+    x: np.ndarray,
+    order: np.ndarray,
+    autocorrelation: bool,
+) -> _Noise:
+    """Dispersion and latent AR(1) autocorrelation by the method of moments.
+
+    The Pearson residuals are taken as Poisson noise plus a latent AR(1) part holding a
+    share ``c = (phi - 1) / phi`` of the variance. The residuals' lag-1 autocorrelation
+    (bias-corrected, :func:`_lag1_autocorrelation`) is ``c rho``. Since the fitted levels
+    absorb part of an autocorrelated error, ``E[X^2] = phi trace((I - H) Sigma)`` rather
+    than ``phi (n - p)``: phi, c and rho are solved together by a few fixed-point steps.
+    Without autocorrelation this is the plain quasi-Poisson ``X^2 / (n - p)``.
+    """
+    n = len(resid)
+    weighted = np.sqrt(mean)[:, None] * x
+    leverage_free = np.eye(n) - weighted @ np.linalg.pinv(weighted.T @ weighted) @ weighted.T
+    pearson = float(resid @ resid)
+    raw_phi = pearson / float(np.trace(leverage_free))
+    residual_rho, rho_variance = (
+        _lag1_autocorrelation(resid, order, leverage_free) if autocorrelation else (0.0, 0.0)
+    )
+    share = rho = 0.0
+    sigma = np.eye(n)
+    for _ in range(6):
+        share = max(0.0, 1 - 1 / raw_phi) if raw_phi > 1 else 0.0
+        rho = min(residual_rho / share, MAX_AUTOCORRELATION) if share > 0 else 0.0
+        if rho <= 0:
+            share, rho, sigma = 0.0, 0.0, np.eye(n)
+            raw_phi = pearson / float(np.trace(leverage_free))
+            break
+        sigma = _error_correlation(order, share, rho)
+        raw_phi = pearson / float(np.trace(leverage_free @ sigma))
+    return _Noise(
+        dispersion=max(1.0, raw_phi),
+        share=share,
+        rho=rho,
+        residual_rho=residual_rho if rho > 0 else 0.0,
+        rho_variance=rho_variance if rho > 0 else 0.0,
+        trace=leverage_free @ sigma,
+    )
 
 
 def period_rate_ratio(
@@ -254,7 +337,8 @@ def period_rate_ratio(
         the seasonal pattern they share is not counted as noise). Dropped when the months
         given cannot identify them.
     autocorrelation
-        Inflate the variance for the lag-1 autocorrelation of the residuals (AR(1)).
+        Allow for a month's excess carrying into the next (latent AR(1), see the module
+        docstring); False gives the plain quasi-Poisson result.
     confidence
         Two-sided confidence level of the interval.
 
@@ -281,6 +365,9 @@ def period_rate_ratio(
     """
     if not 0 < confidence < 1:
         raise ValueError(f"confidence must be between 0 and 1, not {confidence}")
+    lengths = {len(pd.Series(x)) for x in (month, count, exposure, period)}
+    if len(lengths) != 1:
+        raise ValueError(f"month, count, exposure and period differ in length: {lengths}")
     frame = pd.DataFrame(
         {
             "month": pd.Series(month).astype(str).to_numpy(),
@@ -289,9 +376,6 @@ def period_rate_ratio(
             "period": pd.Series(period, dtype=object).to_numpy(),
         }
     )
-    lengths = {len(pd.Series(x)) for x in (month, count, exposure, period)}
-    if len(lengths) != 1:
-        raise ValueError(f"month, count, exposure and period differ in length: {lengths}")
     keep = frame["count"].notna() & frame["period"].notna()
     frame = frame[keep.to_numpy()].reset_index(drop=True)
     y = frame["count"].to_numpy()
@@ -352,21 +436,35 @@ def period_rate_ratio(
     if not np.isfinite(mu).all() or (mu <= 0).any():
         return fallback("the monthly model could not be fitted, so the exact result is used")
     resid = (y_m - mu) / np.sqrt(mu)
-    pearson = float(resid @ resid)
-    dispersion = max(1.0, pearson / df)
 
-    rho = 0.0
-    if autocorrelation:
-        weighted = np.sqrt(mu)[:, None] * x
-        hat = weighted @ np.linalg.pinv(weighted.T @ weighted) @ weighted.T
-        rho = _lag1_autocorrelation(resid, order_m, np.eye(len(y_m)) - hat)
+    noise = _noise(resid, mu, x, order_m, autocorrelation)
+    rows_c, rows_b = labels_m == current, labels_m == baseline
 
-    inflation = {}
-    for name, label in (("current", current), ("baseline", baseline)):
-        rows = labels_m == label
-        inflation[name] = _ar1_inflation(order_m[rows], mu[rows], rho)
-    variance = dispersion * (inflation["current"] / y_c + inflation["baseline"] / y_b)
+    def variance_at(residual_rho: float) -> float:
+        rho = min(residual_rho / noise.share, MAX_AUTOCORRELATION) if noise.share > 0 else 0.0
+        return noise.dispersion * (
+            _inflation(order_m[rows_c], mu[rows_c], noise.share, rho) / y_c
+            + _inflation(order_m[rows_b], mu[rows_b], noise.share, rho) / y_b
+        )
+
+    variance = variance_at(noise.residual_rho)
     poisson_variance = 1 / y_c + 1 / y_b
+    # Degrees of freedom (Satterthwaite): the dispersion's, from the correlated residuals,
+    # and, when autocorrelation is allowed for, the uncertainty of its estimate carried to
+    # the variance by the delta method.
+    if noise.rho > 0:
+        relative = (
+            2 * float(np.trace(noise.trace @ noise.trace)) / float(np.trace(noise.trace)) ** 2
+        )
+    else:
+        relative = 2 / df  # independent errors: the residual degrees of freedom
+    if noise.rho_variance > 0:
+        sd = math.sqrt(noise.rho_variance)
+        high = variance_at(noise.residual_rho + sd)
+        low = variance_at(max(noise.residual_rho - sd, 0.0))
+        slope = (math.log(high) - math.log(low)) / (2 * sd)
+        relative += slope**2 * noise.rho_variance
+    df = float(min(df, 2 / relative))
     log_ratio = math.log((y_c / e_c) / (y_b / e_b))
     se = math.sqrt(variance)
     quantile = float(stats.t.ppf(0.5 + confidence / 2, df))
@@ -380,9 +478,9 @@ def period_rate_ratio(
         exact_lower=exact.lower,
         exact_upper=exact.upper,
         exact_p_value=exact.p_value,
-        dispersion=dispersion,
-        df=float(df),
-        autocorrelation=rho,
+        dispersion=noise.dispersion,
+        df=df,
+        autocorrelation=noise.rho,
         variance_inflation=variance / poisson_variance,
         months=len(y_m),
         monthly=True,

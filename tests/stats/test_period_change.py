@@ -294,3 +294,23 @@ def test_tested_against_says_what_the_interval_allows_for():
     words = result.tested_against()
     assert words.startswith("the 95% interval of the rate ratio, allowing for month-to-month")
     assert f"dispersion {result.dispersion:.1f}" in words
+
+
+def test_inputs_of_different_lengths_are_refused():
+    with pytest.raises(ValueError, match="differ in length"):
+        period_rate_ratio(
+            _months(2), np.ones(23), np.ones(24), _labels(2), current="Y1", baseline="Y0"
+        )
+
+
+def test_without_autocorrelation_the_degrees_of_freedom_are_the_residual_ones():
+    rng = np.random.default_rng(21)
+    counts = _series(rng, 4, 30, cv=0.3, rho=0.5)
+    args = (_months(4), counts, np.ones(48), _labels(4))
+    plain = period_rate_ratio(*args, current="Y3", baseline="Y0", autocorrelation=False)
+    assert plain.df == 48 - 4 - 11 and plain.autocorrelation == 0
+    allowed = period_rate_ratio(*args, current="Y3", baseline="Y0")
+    # found: fewer degrees of freedom, a wider interval
+    assert allowed.autocorrelation > 0
+    assert allowed.df < plain.df
+    assert allowed.upper / allowed.lower > plain.upper / plain.lower

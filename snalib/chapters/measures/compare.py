@@ -266,6 +266,7 @@ def compare_periods(
     changes: Sequence[PeriodChange | None] | None = None,
     min_count: int = 10,
     detectable: bool = True,
+    power: bool = True,
 ) -> pd.DataFrame:
     """Report year against baseline: rate ratio, interval, p-value, detectable change, status.
 
@@ -279,6 +280,12 @@ def compare_periods(
         Per row, the comparison from the monthly counts (:func:`monthly_comparison`), or
         None where there are none. A row without one gets the exact Poisson result, and
         ``comparison_method`` says that its interval may be too narrow.
+    detectable
+        Also compute the smallest detectable rise (the fall is always computed).
+    power
+        False: compute no detectable change at all (NaN), so that every result that is not
+        significant is "too few events to conclude". For simulations of the false positive
+        rate, which step 4 of the rule cannot change; the chapter always uses True.
 
     Returns
     -------
@@ -332,9 +339,13 @@ def compare_periods(
             words[i] = change.tested_against()
     inflation = out["variance_inflation"].to_numpy(dtype=float)
     out["change_pct"] = (out["rate_ratio"] - 1) * 100
-    fall = detectable_change(np.where(usable, b, np.nan), d_b, d_a, "decrease", inflation)
+    fall = (
+        detectable_change(np.where(usable, b, np.nan), d_b, d_a, "decrease", inflation)
+        if power
+        else np.full(len(out), np.nan)
+    )
     out["detectable_fall_pct"] = fall
-    if detectable:
+    if detectable and power:
         out["detectable_rise_pct"] = detectable_change(
             np.where(usable, b, np.nan), d_b, d_a, "increase", inflation
         )
