@@ -184,8 +184,20 @@ def exact_change(
 
 def _month_numbers(month) -> tuple[np.ndarray, np.ndarray]:
     """Consecutive month numbers (year * 12 + month) and calendar months (1-12)."""
-    index = pd.PeriodIndex(pd.Series(month).astype(str), freq="M")
-    return np.asarray(index.year * 12 + index.month - 1), np.asarray(index.month)
+    text = pd.Series(month).astype(str)
+    if text.str.fullmatch(r"\d{4}-\d{2}").all():  # the usual YYYY-MM: no parsing needed
+        year = text.str.slice(0, 4).astype(int).to_numpy()
+        calendar = text.str.slice(5, 7).astype(int).to_numpy()
+    else:
+        index = pd.PeriodIndex(text, freq="M")
+        year, calendar = np.asarray(index.year), np.asarray(index.month)
+    return year * 12 + calendar - 1, calendar
+
+
+def _group_sums(values: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """Each row's group total of ``values`` (grouped by ``keys``)."""
+    _, inverse = np.unique(keys.astype(str), return_inverse=True)
+    return np.bincount(inverse, weights=values)[inverse]
 
 
 def _dummies(labels: np.ndarray, drop_first: bool) -> tuple[np.ndarray, list]:
@@ -404,9 +416,9 @@ def period_rate_ratio(
 
     # Periods (and calendar months) with no events at all would have a level of minus
     # infinity: their months are fitted exactly and tell nothing about the noise.
-    totals = frame.groupby("period")["count"].transform("sum").to_numpy()
+    totals = _group_sums(y, labels)
     order, calendar = _month_numbers(frame["month"])
-    season_totals = pd.Series(y).groupby(calendar).transform("sum").to_numpy()
+    season_totals = _group_sums(y, calendar)
     model = (totals > 0) & ((season_totals > 0) | ~np.bool_(seasonal))
     y_m, exp_m, labels_m = y[model], exp[model], labels[model]
     order_m, calendar_m = order[model], calendar[model]
