@@ -16,7 +16,12 @@ from snalib.stats.funnel import (
     rate_funnel_significance,
 )
 from snalib.stats.multiple import adjust as adjust_multiple
-from snalib.stats.period_change import PeriodChange, exact_change, period_rate_ratio
+from snalib.stats.period_change import (
+    PeriodChange,
+    days_inside,
+    exact_change,
+    period_rate_ratio,
+)
 from snalib.stats.proportions import proportion, wilson_limits
 from snalib.stats.rates import byar_limits, crude_rate, exact_poisson_limits
 from snalib.stats.ratios import minimum_detectable_ratio, rate_ratio
@@ -27,6 +32,7 @@ __all__ = [
     "adjust_multiple",
     "byar_limits",
     "crude_rate",
+    "days_inside",
     "directly_standardised_rate",
     "exact_change",
     "exact_poisson_limits",

@@ -11,7 +11,9 @@ rates) but takes its variance from the months:
 1. **Noise model.** A Poisson GLM of the monthly counts on a level for each period (the two
    compared and any others given, which only help estimate the noise), a term for each
    calendar month (so that the seasonal pattern, which whole years share, is not counted
-   as noise) and an offset of log(exposure).
+   as noise), a term for each known interruption given (e.g. a lockdown: the share of the
+   month's days inside it) and an offset of log(exposure). The ratio itself is always the
+   ratio of the two periods' observed rates; the model only measures the noise.
 2. **Dispersion.** Quasi-Poisson: the variance of a month is phi times its mean, phi
    estimated from the Pearson statistic X^2 and never taken below 1 (so the interval is
    never narrower than a Poisson one). Without autocorrelation phi = X^2 / (n - p).
@@ -182,6 +184,21 @@ def exact_change(
     )
 
 
+def days_inside(month, start, end) -> np.ndarray:
+    """Share of each month's days inside ``[start, end]`` (``end`` None: no end).
+
+    For the ``interruptions`` of :func:`period_rate_ratio`: a named period's term in the
+    noise model, as the trend model's interruption terms are made.
+    """
+    index = pd.PeriodIndex(pd.Series(month).astype(str), freq="M")
+    first = index.start_time.normalize().to_numpy()
+    last = index.end_time.normalize().to_numpy()
+    lo = np.maximum(first, np.datetime64(pd.Timestamp(start)))
+    hi = np.minimum(last, np.datetime64(pd.Timestamp(end) if end is not None else last.max()))
+    inside = (hi - lo).astype("timedelta64[D]").astype(float) + 1
+    return np.clip(inside, 0, None) / np.asarray(index.days_in_month, dtype=float)
+
+
 def _month_numbers(month) -> tuple[np.ndarray, np.ndarray]:
     """Consecutive month numbers (year * 12 + month) and calendar months (1-12)."""
     text = pd.Series(month).astype(str)
@@ -326,6 +343,7 @@ def period_rate_ratio(
     baseline,
     seasonal: bool = True,
     autocorrelation: bool = True,
+    interruptions=None,
     confidence: float = 0.95,
 ) -> PeriodChange:
     """Rate ratio of ``current`` to ``baseline`` with a variance from the monthly series.
@@ -351,6 +369,13 @@ def period_rate_ratio(
     autocorrelation
         Allow for a month's excess carrying into the next (latent AR(1), see the module
         docstring); False gives the plain quasi-Poisson result.
+    interruptions
+        Known departures, one column per named period (e.g. a lockdown) and one row per
+        month: the share of the month's days inside the period (:func:`days_inside`).
+        Each gets its own term in the noise model, so that a known interruption is not
+        counted as chance variation; a column that the months cannot tell apart from the
+        other terms is dropped. The ratio itself is unchanged: it is always the ratio of
+        the two periods' observed rates.
     confidence
         Two-sided confidence level of the interval.
 
@@ -378,6 +403,11 @@ def period_rate_ratio(
     if not 0 < confidence < 1:
         raise ValueError(f"confidence must be between 0 and 1, not {confidence}")
     lengths = {len(pd.Series(x)) for x in (month, count, exposure, period)}
+    shares = (
+        np.zeros((len(pd.Series(month)), 0))
+        if interruptions is None
+        else np.asarray(interruptions, dtype=float).reshape(len(pd.Series(month)), -1)
+    )
     if len(lengths) != 1:
         raise ValueError(f"month, count, exposure and period differ in length: {lengths}")
     frame = pd.DataFrame(
@@ -388,8 +418,9 @@ def period_rate_ratio(
             "period": pd.Series(period, dtype=object).to_numpy(),
         }
     )
-    keep = frame["count"].notna() & frame["period"].notna()
-    frame = frame[keep.to_numpy()].reset_index(drop=True)
+    keep = (frame["count"].notna() & frame["period"].notna()).to_numpy()
+    frame = frame[keep].reset_index(drop=True)
+    shares = shares[keep]
     y = frame["count"].to_numpy()
     if (y < 0).any() or (y != np.round(y)).any():
         raise ValueError("monthly counts must be whole numbers of events, zero or more")
@@ -421,7 +452,7 @@ def period_rate_ratio(
     season_totals = _group_sums(y, calendar)
     model = (totals > 0) & ((season_totals > 0) | ~np.bool_(seasonal))
     y_m, exp_m, labels_m = y[model], exp[model], labels[model]
-    order_m, calendar_m = order[model], calendar[model]
+    order_m, calendar_m, shares_m = order[model], calendar[model], shares[model]
 
     periods_x, period_levels = _dummies(labels_m, drop_first=False)
     x = periods_x
@@ -435,6 +466,15 @@ def period_rate_ratio(
             and len(y_m) - candidate.shape[1] >= 1
         ):
             x, used_seasonal = candidate, True
+    used_interruptions = 0
+    for column in shares_m.T:
+        candidate = np.column_stack([x, column])
+        if (
+            column.any()
+            and np.linalg.matrix_rank(candidate) == candidate.shape[1]
+            and len(y_m) - candidate.shape[1] >= 1
+        ):
+            x, used_interruptions = candidate, used_interruptions + 1
     df = len(y_m) - x.shape[1]
     if df < 1 or np.linalg.matrix_rank(x) < x.shape[1]:
         return fallback(
@@ -500,6 +540,7 @@ def period_rate_ratio(
         + (
             f" ({len(period_levels)} periods"
             + (", calendar-month terms" if used_seasonal else "")
+            + (f", {used_interruptions} named-period terms" if used_interruptions else "")
             + (", AR(1) allowance" if autocorrelation else "")
             + ")"
         ),

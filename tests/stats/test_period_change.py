@@ -16,6 +16,7 @@ from snalib.stats import rate_ratio
 from snalib.stats.period_change import (
     EXACT,
     NO_MONTHLY,
+    days_inside,
     exact_change,
     period_rate_ratio,
 )
@@ -314,3 +315,28 @@ def test_without_autocorrelation_the_degrees_of_freedom_are_the_residual_ones():
     assert allowed.autocorrelation > 0
     assert allowed.df < plain.df
     assert allowed.upper / allowed.lower > plain.upper / plain.lower
+
+
+def test_days_inside_is_the_share_of_each_months_days_in_the_period():
+    shares = days_inside(["2020-03", "2020-04", "2020-06", "2020-07"], "2020-03-23", "2020-06-14")
+    np.testing.assert_allclose(shares, [9 / 31, 1, 14 / 30, 0])
+    np.testing.assert_allclose(days_inside(["2020-02", "2020-03"], "2020-03-01", None), [0, 1])
+
+
+def test_an_interruption_is_a_term_of_the_noise_model_and_leaves_the_ratio_alone():
+    rng = np.random.default_rng(22)
+    counts = _series(rng, 4, 50, cv=0.1)
+    counts[40:43] = np.round(counts[40:43] / 3)  # three months of the last year cut to a third
+    args = (_months(4), counts, np.ones(48), _labels(4))
+    shares = days_inside(_months(4), "2019-08-01", "2019-10-31")  # months 40-42
+    assert shares[40:43].tolist() == [1, 1, 1] and shares.sum() == 3
+    with_term = period_rate_ratio(*args, current="Y3", baseline="Y0", interruptions=shares)
+    as_noise = period_rate_ratio(*args, current="Y3", baseline="Y0")
+    assert with_term.value == as_noise.value
+    assert with_term.dispersion < 2 < as_noise.dispersion
+    assert "1 named-period terms" in with_term.method
+    # a term the months cannot tell from a period's level is dropped
+    whole_year = (_labels(4) == "Y3").astype(float)
+    dropped = period_rate_ratio(*args, current="Y3", baseline="Y0", interruptions=whole_year)
+    assert "named-period" not in dropped.method
+    assert dropped.dispersion == pytest.approx(as_noise.dispersion)

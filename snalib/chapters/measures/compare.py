@@ -29,13 +29,19 @@ from snalib.chapters.measures.definitions import (
     TOO_FEW,
 )
 from snalib.periods import FinancialYear
-from snalib.stats import PeriodChange, minimum_detectable_ratio, period_rate_ratio, rate_ratio
+from snalib.stats import (
+    PeriodChange,
+    days_inside,
+    minimum_detectable_ratio,
+    period_rate_ratio,
+    rate_ratio,
+)
 
 #: The comparison's method, in the words of ``comparison_method``.
 MONTHLY_METHOD = (
     "quasi-Poisson: the variance of the rate ratio from the monthly counts of every "
-    "financial year covered (a level per year, a term per calendar month), inflated for "
-    "dispersion and lag-1 autocorrelation; t interval"
+    "financial year covered (a level per year, a term per calendar month and per named "
+    "period), inflated for dispersion and month-to-month autocorrelation; t interval"
 )
 EXACT_METHOD = (
     "exact conditional Poisson (no monthly data: variation beyond chance cannot be "
@@ -102,11 +108,11 @@ def monthly_comparison(
     current, baseline
         The years compared.
     interruptions
-        Named periods of the parameters (``params.periods``). Months touched by one with an
-        end (a temporary interruption such as a lockdown) are left out of the noise model
-        in the years *not* compared: a known departure is not chance variation. In the two
-        years compared they stay, since the comparison is of whole years. A lasting change
-        (no end) needs nothing: each year has its own level.
+        Named periods of the parameters (``params.periods``, e.g. lockdowns). Each gets
+        its own term in the noise model (the share of each month's days inside it,
+        :func:`snalib.stats.days_inside`), in every year including the two compared: a
+        known departure is not chance variation. The ratio is unchanged (the observed
+        rates of the two years).
 
     Returns
     -------
@@ -125,25 +131,18 @@ def monthly_comparison(
         residents, _ = population.value(group, fy)
         if not np.isfinite(residents):
             continue
-        index = pd.PeriodIndex(rows["month"], freq="M")
-        days = np.asarray(index.days_in_month, dtype=float)
-        rows = rows.assign(exposure=residents * days / days.sum(), period=label)
-        if fy not in (current, baseline):
-            touched = np.zeros(len(rows), dtype=bool)
-            for named in interruptions:
-                if named.end is None:
-                    continue
-                touched |= (index.start_time.date <= named.end) & (
-                    index.end_time.date >= named.start
-                )
-            rows.loc[touched, "period"] = None
-        frames.append(rows)
+        days = np.asarray(pd.PeriodIndex(rows["month"], freq="M").days_in_month, dtype=float)
+        frames.append(rows.assign(exposure=residents * days / days.sum(), period=label))
     if not frames:
         return None
     series = pd.concat(frames, ignore_index=True)
-    labels = set(series["period"].dropna())
+    labels = set(series["period"])
     if current.label not in labels or baseline.label not in labels:
         return None
+    shares = np.column_stack(
+        [np.zeros(len(series))]
+        + [days_inside(series["month"], named.start, named.end) for named in interruptions]
+    )[:, 1:]
     return period_rate_ratio(
         series["month"],
         series["count"],
@@ -151,6 +150,7 @@ def monthly_comparison(
         series["period"],
         current=current.label,
         baseline=baseline.label,
+        interruptions=shares,
     )
 
 

@@ -173,7 +173,8 @@ SCANNED = ("Crime type group", "Crime type", "District")
 YOY_METHOD = (
     "rate ratio per resident; the 95% CI and p-value allow for month-to-month variation "
     "beyond chance (quasi-Poisson from the monthly counts of every whole 12-month period "
-    "of the window, a term per calendar month, AR(1) allowance); exact Poisson beside"
+    "of the window, a term per calendar month and per named period, AR(1) allowance); "
+    "exact Poisson beside"
 )
 YOY_EXACT_METHOD = "rate ratio per resident, exact conditional (Clopper-Pearson) 95% CI"
 
@@ -183,9 +184,8 @@ def comparison_blocks(data: TrendData, current_end) -> np.ndarray:
 
     Counting back from the last month of the current span: ``"current"`` (its 12 months),
     ``"previous"`` (the 12 before), then ``"earlier 1"``, ``"earlier 2"``, ... Months after
-    the current span, partial months, periods of fewer than 12 full months and, outside the
-    two compared, months touched by a named period with an end (a known interruption, not
-    noise) get None (left out).
+    the current span, partial months and periods of fewer than 12 full months get None
+    (left out).
     """
     months = data.months
     index = pd.PeriodIndex(months["month"], freq="M")
@@ -201,11 +201,6 @@ def comparison_blocks(data: TrendData, current_end) -> np.ndarray:
             continue
         name = "current" if k == 0 else "previous" if k == 1 else f"earlier {k - 1}"
         labels[rows] = name
-    touched = np.zeros(len(months), dtype=bool)
-    for period in data.periods:
-        if period.end is not None:
-            touched |= exposure(months, period.start, period.end) > 0
-    labels[touched & (block >= 2)] = None
     return labels
 
 
@@ -237,6 +232,10 @@ def year_on_year(
     in_prev = ((dates >= pd.Timestamp(p0)) & (dates <= pd.Timestamp(p1))).to_numpy()
     in_cur = ((dates >= pd.Timestamp(c0)) & (dates <= pd.Timestamp(c1))).to_numpy()
     blocks = comparison_blocks(data, c1)
+    # Each named period is a known interruption, not noise: its own term in the noise model.
+    shares = np.column_stack(
+        [np.zeros(len(blocks))] + [exposure(data.months, p.start, p.end) for p in data.periods]
+    )[:, 1:]
     first_of = {
         label: data.months["first"][blocks == label].min()
         for label in pd.unique(blocks[pd.notna(blocks)])
@@ -281,6 +280,7 @@ def year_on_year(
                 blocks[known],
                 current="current",
                 baseline="previous",
+                interruptions=shares[known],
             )
         for column, attribute in YOY_CHANGE_COLUMNS.items():
             row[column] = getattr(change, attribute) if change is not None else np.nan
