@@ -67,7 +67,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
-from scipy import stats
+from scipy import optimize, stats
 
 from snalib.stats.ratios import rate_ratio
 
@@ -76,8 +76,10 @@ QUASI_POISSON = "quasi-Poisson rate ratio from monthly counts"
 EXACT = "exact conditional Poisson rate ratio (Clopper-Pearson)"
 #: Largest lag-1 autocorrelation used (a larger estimate from a short series is noise).
 MAX_AUTOCORRELATION = 0.9
-#: Fewest pairs of consecutive months for estimating the autocorrelation.
+#: Fewest pairs of months at a lag for estimating the autocorrelation.
 MIN_PAIRS = 6
+#: Lags whose autocorrelations estimate rho.
+LAGS = 3
 
 NO_MONTHLY = (
     "no monthly data: variation beyond chance cannot be estimated, so the exact Poisson "
@@ -226,38 +228,6 @@ def _dummies(labels: np.ndarray, drop_first: bool) -> tuple[np.ndarray, list]:
     return np.column_stack([(labels == level).astype(float) for level in levels]), levels
 
 
-def _lag1_autocorrelation(
-    residuals: np.ndarray, order: np.ndarray, leverage_free: np.ndarray
-) -> tuple[float, float]:
-    """Bias-corrected lag-1 autocorrelation of residuals in month order, and its variance.
-
-    ``leverage_free`` is ``I - H`` of the weighted fit: under independent errors the expected
-    lag-1 product of residuals is ``(I - H)[t, t + 1]`` times the variance, so
-    ``b0 = sum (I - H)[t, t + 1] / trace(I - H)`` is the estimator's expected value when
-    there is no autocorrelation (``-1/n`` for a series with only its mean removed). The
-    Marriott-Pope correction ``E[r1] = rho + b0 (1 + 4 rho)`` is inverted for rho, which is
-    kept between 0 and :data:`MAX_AUTOCORRELATION`. The variance is Bartlett's
-    ``(1 - rho^2) / pairs``, scaled by the correction. (0, 0) when there are fewer than
-    :data:`MIN_PAIRS` pairs of consecutive months.
-    """
-    sort = np.argsort(order, kind="stable")
-    r, t = residuals[sort], order[sort]
-    m = leverage_free[np.ix_(sort, sort)]
-    pairs = np.flatnonzero(np.diff(t) == 1)
-    if len(pairs) < MIN_PAIRS:
-        return 0.0, 0.0
-    total = float(r @ r)
-    if total <= 0:
-        return 0.0, 0.0
-    raw = float(np.sum(r[pairs] * r[pairs + 1])) / total
-    bias = float(np.sum(m[pairs, pairs + 1])) / float(np.trace(m))
-    scale = 1 + 4 * bias
-    if scale <= 0.2:  # the design leaves too little to estimate it
-        return 0.0, 0.0
-    rho = float(min(max((raw - bias) / scale, 0.0), MAX_AUTOCORRELATION))
-    return rho, (1 - rho**2) / len(pairs) / scale**2
-
-
 def _error_correlation(order: np.ndarray, share: float, rho: float) -> np.ndarray:
     """Correlation of the Pearson errors: Poisson noise (independent) plus a latent AR(1).
 
@@ -283,9 +253,62 @@ class _Noise:
     dispersion: float
     share: float
     rho: float
-    residual_rho: float
-    rho_variance: float
+    rho_low: float
+    rho_high: float
     trace: np.ndarray  # (I - H) Sigma, for the degrees of freedom
+
+
+class _Autocorrelations:
+    """Residual autocorrelations at lags 1 to :data:`LAGS` and their expected values.
+
+    For residuals ``r = (I - H) e`` of errors with correlation ``Sigma``, the expected lag-k
+    sum of products over the expected sum of squares is
+    ``sum((I - H) A_k (I - H) * Sigma) / sum((I - H) * Sigma)``, with ``A_k`` the months k
+    apart: the fitted levels' own effect on the residuals (their bias towards negative
+    autocorrelation in short series) is in the expectation, not corrected after the fact.
+    """
+
+    def __init__(self, resid: np.ndarray, order: np.ndarray, leverage_free: np.ndarray):
+        apart = np.abs(order[:, None] - order[None, :])
+        self.apart = apart
+        self.leverage_free = leverage_free
+        total = float(resid @ resid)
+        self.observed, self.pairs, self.expected_parts = [], [], []
+        for lag in range(1, LAGS + 1):
+            adjacent = (apart == lag).astype(float) / 2
+            pairs = int(adjacent.sum())
+            if pairs < MIN_PAIRS:
+                break
+            self.observed.append(float(resid @ adjacent @ resid) / total)
+            self.pairs.append(pairs)
+            self.expected_parts.append(leverage_free @ adjacent @ leverage_free)
+        self.observed_arr = np.asarray(self.observed)
+        self.weights = np.asarray(self.pairs, dtype=float)
+
+    @property
+    def usable(self) -> bool:
+        return len(self.observed) > 0
+
+    def expected(self, share: float, rho: float) -> np.ndarray:
+        sigma = np.where(self.apart == 0, 1.0, share * rho**self.apart)
+        denominator = float(np.sum(self.leverage_free * sigma))
+        return np.array([float(np.sum(part * sigma)) for part in self.expected_parts]) / (
+            denominator
+        )
+
+    def fit(self, share: float, shift: float = 0.0) -> float:
+        """The rho whose expected autocorrelations best match the observed ones (weighted
+        by pairs), the observed moved by ``shift`` standard errors."""
+        target = self.observed_arr + shift / np.sqrt(self.weights)
+
+        def loss(rho: float) -> float:
+            return float(np.sum(self.weights * (target - self.expected(share, rho)) ** 2))
+
+        result = optimize.minimize_scalar(
+            loss, bounds=(0.0, MAX_AUTOCORRELATION), method="bounded", options={"xatol": 1e-3}
+        )
+        rho = float(result.x)
+        return rho if loss(rho) < loss(0.0) else 0.0
 
 
 def _noise(
@@ -297,40 +320,104 @@ def _noise(
 ) -> _Noise:
     """Dispersion and latent AR(1) autocorrelation by the method of moments.
 
-    The Pearson residuals are taken as Poisson noise plus a latent AR(1) part holding a
-    share ``c = (phi - 1) / phi`` of the variance. The residuals' lag-1 autocorrelation
-    (bias-corrected, :func:`_lag1_autocorrelation`) is ``c rho``. Since the fitted levels
-    absorb part of an autocorrelated error, ``E[X^2] = phi trace((I - H) Sigma)`` rather
-    than ``phi (n - p)``: phi, c and rho are solved together by a few fixed-point steps.
-    Without autocorrelation this is the plain quasi-Poisson ``X^2 / (n - p)``.
+    The Pearson errors are taken as Poisson noise plus a latent AR(1) part holding the share
+    ``c = (phi - 1) / phi`` of the variance. rho is chosen so that the expected
+    autocorrelations of the residuals at lags 1 to :data:`LAGS`, given the design
+    (:class:`_Autocorrelations`), best match the observed ones; and since fitted levels
+    absorb part of a correlated error, ``E[X^2] = phi trace((I - H) Sigma)``: phi, c and rho
+    are solved together by a few fixed-point steps. ``rho_low`` and ``rho_high`` are the
+    estimates from the observed autocorrelations one standard error (Bartlett, 1/sqrt of
+    the pairs) lower and higher. Without autocorrelation this is the plain quasi-Poisson
+    ``X^2 / (n - p)``.
     """
     n = len(resid)
     weighted = np.sqrt(mean)[:, None] * x
     leverage_free = np.eye(n) - weighted @ np.linalg.pinv(weighted.T @ weighted) @ weighted.T
     pearson = float(resid @ resid)
     raw_phi = pearson / float(np.trace(leverage_free))
-    residual_rho, rho_variance = (
-        _lag1_autocorrelation(resid, order, leverage_free) if autocorrelation else (0.0, 0.0)
-    )
+    plain = _Noise(max(1.0, raw_phi), 0.0, 0.0, 0.0, 0.0, leverage_free)
+    if not autocorrelation or raw_phi <= 1:
+        return plain
+    lags = _Autocorrelations(resid, order, leverage_free)
+    if not lags.usable:
+        return plain
     share = rho = 0.0
     sigma = np.eye(n)
-    for _ in range(6):
+    for _ in range(5):
         share = max(0.0, 1 - 1 / raw_phi) if raw_phi > 1 else 0.0
-        rho = min(residual_rho / share, MAX_AUTOCORRELATION) if share > 0 else 0.0
+        rho = lags.fit(share) if share > 0 else 0.0
         if rho <= 0:
-            share, rho, sigma = 0.0, 0.0, np.eye(n)
-            raw_phi = pearson / float(np.trace(leverage_free))
-            break
+            return plain
         sigma = _error_correlation(order, share, rho)
-        raw_phi = pearson / float(np.trace(leverage_free @ sigma))
+        raw_phi = pearson / float(np.sum(leverage_free * sigma))
     return _Noise(
         dispersion=max(1.0, raw_phi),
         share=share,
         rho=rho,
-        residual_rho=residual_rho if rho > 0 else 0.0,
-        rho_variance=rho_variance if rho > 0 else 0.0,
+        rho_low=lags.fit(share, -1.0),
+        rho_high=lags.fit(share, 1.0),
         trace=leverage_free @ sigma,
     )
+
+
+def _full_rank(x: np.ndarray) -> bool:
+    return x.shape[0] - x.shape[1] >= 1 and np.linalg.matrix_rank(x) == x.shape[1]
+
+
+def _fit_noise_model(y, exposure, labels, calendar, shares, seasonal):
+    """The noise model's design and fit: the richest that the months support.
+
+    Tried in turn: period levels with calendar-month and interruption terms, without the
+    interruptions, then with period levels only. Calendar-month terms are used only when
+    identifiable; an interruption only when identifiable and when the months it touches
+    have events (with none, its term would go to minus infinity). A fit is accepted when
+    it converges to finite, positive means with finite coefficients (no separation).
+
+    Returns ``(x, mu, df, period_levels, used_seasonal, used_interruptions)``, or None when
+    no design leaves a residual degree of freedom.
+    """
+    periods_x, period_levels = _dummies(labels, drop_first=False)
+    season_x, _ = _dummies(calendar, drop_first=True)
+    attempts = []
+    if seasonal and season_x.shape[1] and shares.shape[1]:
+        attempts.append((True, True))
+    if seasonal and season_x.shape[1]:
+        attempts.append((True, False))
+    attempts.append((False, False))
+    for with_season, with_interruptions in attempts:
+        x = periods_x
+        if with_season and _full_rank(np.column_stack([x, season_x])):
+            x = np.column_stack([x, season_x])
+        elif with_season:
+            continue
+        used = 0
+        if with_interruptions:
+            for column in shares.T:
+                candidate = np.column_stack([x, column])
+                if column.any() and y[column > 0].sum() > 0 and _full_rank(candidate):
+                    x, used = candidate, used + 1
+            if not used:
+                continue
+        if not _full_rank(x):
+            continue
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                fit = sm.GLM(y, x, family=sm.families.Poisson(), offset=np.log(exposure)).fit()
+            except (ValueError, np.linalg.LinAlgError):
+                continue
+        mu = np.asarray(fit.fittedvalues, dtype=float)
+        params = np.asarray(fit.params, dtype=float)
+        if (
+            getattr(fit, "converged", True)
+            and np.isfinite(mu).all()
+            and (mu > 1e-8).all()
+            and np.isfinite(params).all()
+            and np.ptp(params[: periods_x.shape[1]]) < 30  # levels: no period runs off
+            and (np.abs(params[periods_x.shape[1] :]) < 20).all()  # terms: no separation
+        ):
+            return x, mu, len(y) - x.shape[1], period_levels, with_season, used
+    return None
 
 
 def period_rate_ratio(
@@ -454,69 +541,40 @@ def period_rate_ratio(
     y_m, exp_m, labels_m = y[model], exp[model], labels[model]
     order_m, calendar_m, shares_m = order[model], calendar[model], shares[model]
 
-    periods_x, period_levels = _dummies(labels_m, drop_first=False)
-    x = periods_x
-    used_seasonal = False
-    if seasonal:
-        season_x, _ = _dummies(calendar_m, drop_first=True)
-        candidate = np.column_stack([periods_x, season_x])
-        if (
-            season_x.shape[1] > 0
-            and np.linalg.matrix_rank(candidate) == candidate.shape[1]
-            and len(y_m) - candidate.shape[1] >= 1
-        ):
-            x, used_seasonal = candidate, True
-    used_interruptions = 0
-    for column in shares_m.T:
-        candidate = np.column_stack([x, column])
-        if (
-            column.any()
-            and np.linalg.matrix_rank(candidate) == candidate.shape[1]
-            and len(y_m) - candidate.shape[1] >= 1
-        ):
-            x, used_interruptions = candidate, used_interruptions + 1
-    df = len(y_m) - x.shape[1]
-    if df < 1 or np.linalg.matrix_rank(x) < x.shape[1]:
+    design = _fit_noise_model(y_m, exp_m, labels_m, calendar_m, shares_m, seasonal)
+    if design is None:
         return fallback(
             "too few months to estimate the variation beyond chance, so the exact Poisson "
             "interval is used and may be too narrow"
         )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        fit = sm.GLM(y_m, x, family=sm.families.Poisson(), offset=np.log(exp_m)).fit()
-    mu = np.asarray(fit.fittedvalues, dtype=float)
-    if not np.isfinite(mu).all() or (mu <= 0).any():
-        return fallback("the monthly model could not be fitted, so the exact result is used")
+    x, mu, df, period_levels, used_seasonal, used_interruptions = design
     resid = (y_m - mu) / np.sqrt(mu)
 
     noise = _noise(resid, mu, x, order_m, autocorrelation)
     rows_c, rows_b = labels_m == current, labels_m == baseline
 
-    def variance_at(residual_rho: float) -> float:
-        rho = min(residual_rho / noise.share, MAX_AUTOCORRELATION) if noise.share > 0 else 0.0
+    def variance_at(rho: float) -> float:
         return noise.dispersion * (
             _inflation(order_m[rows_c], mu[rows_c], noise.share, rho) / y_c
             + _inflation(order_m[rows_b], mu[rows_b], noise.share, rho) / y_b
         )
 
-    variance = variance_at(noise.residual_rho)
+    variance = variance_at(noise.rho)
     poisson_variance = 1 / y_c + 1 / y_b
-    # Degrees of freedom (Satterthwaite): the dispersion's, from the correlated residuals,
-    # and, when autocorrelation is allowed for, the uncertainty of its estimate carried to
-    # the variance by the delta method.
+    # Degrees of freedom (Satterthwaite): those of X^2 under the correlated errors and, when
+    # autocorrelation is found, the uncertainty of rho carried to log se^2 by the secant
+    # between its estimates one standard error either side.
     if noise.rho > 0:
-        relative = (
-            2 * float(np.trace(noise.trace @ noise.trace)) / float(np.trace(noise.trace)) ** 2
-        )
+        t = noise.trace
+        relative = 2 * float(np.sum(t * t.T)) / float(np.trace(t)) ** 2
+        half_range = (
+            math.log(variance_at(noise.rho_high)) - math.log(variance_at(noise.rho_low))
+        ) / 2
+        relative += half_range**2
     else:
         relative = 2 / df  # independent errors: the residual degrees of freedom
-    if noise.rho_variance > 0:
-        sd = math.sqrt(noise.rho_variance)
-        high = variance_at(noise.residual_rho + sd)
-        low = variance_at(max(noise.residual_rho - sd, 0.0))
-        slope = (math.log(high) - math.log(low)) / (2 * sd)
-        relative += slope**2 * noise.rho_variance
-    df = float(min(df, 2 / relative))
+    # Not below 2 (a t with fewer has no variance to speak of) unless the model has fewer.
+    df = float(min(df, max(2 / relative, 2.0)))
     log_ratio = math.log((y_c / e_c) / (y_b / e_b))
     se = math.sqrt(variance)
     quantile = float(stats.t.ppf(0.5 + confidence / 2, df))
@@ -524,8 +582,8 @@ def period_rate_ratio(
     exact = exact_change(y_c, e_c, y_b, e_b, "", confidence)
     return PeriodChange(
         value=math.exp(log_ratio),
-        lower=math.exp(log_ratio - quantile * se),
-        upper=math.exp(log_ratio + quantile * se),
+        lower=float(np.exp(log_ratio - quantile * se)),
+        upper=float(np.exp(log_ratio + quantile * se)),
         p_value=min(1.0, p_value),
         exact_lower=exact.lower,
         exact_upper=exact.upper,
