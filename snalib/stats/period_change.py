@@ -19,22 +19,22 @@ rates) but takes its variance from the months:
    never narrower than a Poisson one). Without autocorrelation phi = X^2 / (n - p).
 3. **Autocorrelation.** A month's excess tends to carry into the next. The Pearson errors
    are taken as Poisson noise plus a latent AR(1) part holding the share
-   c = (phi - 1) / phi of the variance, with autocorrelation rho. The lag-1
-   autocorrelation of the residuals (consecutive months only), corrected for the bias of a
-   short series with fitted levels (Marriott and Pope 1954, with the design's own expected
-   value under independence in place of -1/n), estimates c rho. Because fitted levels
-   absorb part of an autocorrelated error, E[X^2] = phi trace((I - H) Sigma): phi, c and
-   rho are solved together (method of moments; rho at most 0.9). Each period's total then
-   has the variance of correlated months, ``phi w' Sigma w`` with ``w`` the square roots
-   of the fitted means, ``Sigma = (1 - c) I + c R(rho)``: its **variance inflation** over
-   independent months is ``w' Sigma w / w' w``.
+   c = (phi - 1) / phi of the variance, with autocorrelation rho (at most 0.9). rho is
+   the value whose expected residual autocorrelations at lags 1 to 3, given the design
+   (the fitted levels pull a short series' residual autocorrelations below zero, and the
+   expectation includes that), best match the observed ones. Because fitted levels also
+   absorb part of a correlated error, E[X^2] = phi trace((I - H) Sigma): phi, c and rho are
+   solved together (method of moments). Each period's total then has the variance of
+   correlated months, ``phi w' Sigma w`` with ``w`` the square roots of the fitted means,
+   ``Sigma = (1 - c) I + c R(rho)``: its **variance inflation** over independent months is
+   ``w' Sigma w / w' w``.
 4. **Interval and test.** ``log RR +/- t(df) * se`` with
    ``se^2 = phi * (VIF_current / Y_current + VIF_baseline / Y_baseline)``, and the two-sided
    t-test of log RR = 0, so p <= 0.05 exactly when the interval excludes 1. The degrees of
    freedom are Satterthwaite's: those of X^2 under correlated errors,
    ``trace((I - H) Sigma)^2 / trace(((I - H) Sigma)^2)``, reduced for the uncertainty of
-   the autocorrelation when one is found (its Bartlett variance carried to log se^2 by the
-   slope of a secant over plus and minus one standard error).
+   rho when autocorrelation is found (the secant of log se^2 between the estimates of rho
+   from the observed autocorrelations one standard error lower and higher), and at least 2.
 
 The exact Poisson result of the same totals is returned beside it. When there are no
 monthly data (a source given per year), when a period has no events, or when there are too
@@ -49,7 +49,7 @@ McCullagh P, Nelder JA. Generalized linear models, 2nd ed. Chapman and Hall; 198
 (quasi-likelihood and the Pearson estimate of dispersion, section 4.5).
 
 Marriott FHC, Pope JA. Bias in the estimation of autocorrelations. Biometrika
-1954;41:390-402.
+1954;41:390-402 (the bias that short series with fitted means give autocorrelations).
 
 Satterthwaite FE. An approximate distribution of estimates of variance components.
 Biometrics Bulletin 1946;2:110-4.
