@@ -22,7 +22,11 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from snalib.chapters.measures.chapter import measures_summary, success_measures_chapter
+from snalib.chapters.measures.chapter import (
+    measures_summary,
+    measures_text,
+    success_measures_chapter,
+)
 from snalib.chapters.measures.definitions import NO_SIGNIFICANT_CHANGE
 from snalib.params import load_params
 from snalib.pipeline.build import apply_definition, validate_inputs, write_data
@@ -163,3 +167,15 @@ def test_the_summary_says_what_was_tested_and_how_multiple_comparisons_are_handl
     assert "month-to-month variation" in summary
     assert "no adjustment for multiple comparisons" in summary
     assert "specified in advance" in summary
+
+
+def test_each_measure_sentence_says_what_it_was_tested_against(frailty_run):
+    text = measures_text(success_measures_chapter(RunContext(frailty_run)))
+    knife = text[text.index("**Knife-enabled serious violence**") :]
+    assert (
+        knife.count(
+            "The test: the 95% interval of the rate ratio, allowing for month-to-month variation "
+            "beyond chance (quasi-Poisson, dispersion"
+        )
+        == 2
+    )

@@ -73,7 +73,7 @@ def _status_sentence(row: Mapping) -> str:
             )
             + "."
         )
-    tested = f" Tested against {row['status_reason']}." if row.get("status_reason") else ""
+    tested = f" The test: {row['status_reason']}." if row.get("status_reason") else ""
     if status in (SIGNIFICANT_REDUCTION, SIGNIFICANT_INCREASE):
         verb = "fell" if status == SIGNIFICANT_REDUCTION else "rose"
         size = f" by {abs(float(change)):.1f}%" if not is_withheld(change) else ""

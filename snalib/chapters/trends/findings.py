@@ -90,7 +90,7 @@ def _tested_words(row) -> str:
         words = f"quasi-Poisson, dispersion {dispersion:.1f}"
         rho = row.get("autocorrelation", np.nan)
         if rho is not None and np.isfinite(rho) and rho > 0:
-            words += f", lag-1 autocorrelation {rho:.2f}"
+            words += f", month-to-month autocorrelation {rho:.2f}"
         return f"a 95% interval that allows for month-to-month variation beyond chance ({words})"
     return "an exact Poisson 95% interval (no monthly variation could be estimated)"
 
