@@ -347,7 +347,9 @@ def _noise(
         share = max(0.0, 1 - 1 / raw_phi) if raw_phi > 1 else 0.0
         rho = lags.fit(share) if share > 0 else 0.0
         if rho <= 0:
-            return plain
+            # None found; but one as large as a standard error more would allow is carried
+            # into the degrees of freedom all the same.
+            return _Noise(plain.dispersion, share, 0.0, 0.0, lags.fit(share, 1.0), leverage_free)
         sigma = _error_correlation(order, share, rho)
         raw_phi = pearson / float(np.sum(leverage_free * sigma))
     return _Noise(
@@ -567,12 +569,13 @@ def period_rate_ratio(
     if noise.rho > 0:
         t = noise.trace
         relative = 2 * float(np.sum(t * t.T)) / float(np.trace(t)) ** 2
+    else:
+        relative = 2 / df  # independent errors: the residual degrees of freedom
+    if noise.rho_high > 0:
         half_range = (
             math.log(variance_at(noise.rho_high)) - math.log(variance_at(noise.rho_low))
         ) / 2
         relative += half_range**2
-    else:
-        relative = 2 / df  # independent errors: the residual degrees of freedom
     # Not below 2 (a t with fewer has no variance to speak of) unless the model has fewer.
     df = float(min(df, max(2 / relative, 2.0)))
     log_ratio = math.log((y_c / e_c) / (y_b / e_b))
