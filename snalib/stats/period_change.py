@@ -33,8 +33,9 @@ rates) but takes its variance from the months:
    t-test of log RR = 0, so p <= 0.05 exactly when the interval excludes 1. The degrees of
    freedom are Satterthwaite's: those of X^2 under correlated errors,
    ``trace((I - H) Sigma)^2 / trace(((I - H) Sigma)^2)``, reduced for the uncertainty of
-   rho when autocorrelation is found (the secant of log se^2 between the estimates of rho
-   from the observed autocorrelations one standard error lower and higher), and at least 2.
+   rho (the secant of log se^2 between the estimates of rho from the observed
+   autocorrelations one standard error lower and higher; when none is found, between none
+   and the estimate one standard error higher), and at least 2.
 
 The exact Poisson result of the same totals is returned beside it. When there are no
 monthly data (a source given per year), when a period has no events, or when there are too
