@@ -75,7 +75,8 @@ from snalib.stats.ratios import rate_ratio
 #: Method words of the two kinds of result.
 QUASI_POISSON = "quasi-Poisson rate ratio from monthly counts"
 EXACT = "exact conditional Poisson rate ratio (Clopper-Pearson)"
-#: Largest lag-1 autocorrelation used (a larger estimate from a short series is noise).
+#: Largest latent AR(1) autocorrelation used (a larger estimate from a few years of months
+#: cannot be told from a level shift).
 MAX_AUTOCORRELATION = 0.9
 #: Fewest pairs of months at a lag for estimating the autocorrelation.
 MIN_PAIRS = 6

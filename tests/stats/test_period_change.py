@@ -340,3 +340,16 @@ def test_an_interruption_is_a_term_of_the_noise_model_and_leaves_the_ratio_alone
     dropped = period_rate_ratio(*args, current="Y3", baseline="Y0", interruptions=whole_year)
     assert "named-period" not in dropped.method
     assert dropped.dispersion == pytest.approx(as_noise.dispersion)
+
+
+def test_expected_residual_autocorrelation_of_a_series_with_its_mean_removed_is_minus_1_over_n():
+    # The classical result (Marriott and Pope 1954): under independence, the lag-1
+    # autocorrelation of a series of n values about their mean has expectation -1/n.
+    from snalib.stats.period_change import _Autocorrelations
+
+    n = 24
+    leverage_free = np.eye(n) - np.full((n, n), 1 / n)
+    lags = _Autocorrelations(np.random.default_rng(1).normal(size=n), np.arange(n), leverage_free)
+    assert lags.expected(0.0, 0.0)[0] == pytest.approx(-1 / n)
+    # and an AR(1) error raises it: with rho = 0.5 the expectation is well above zero
+    assert lags.expected(1.0, 0.5)[0] > 0.3
