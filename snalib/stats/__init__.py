@@ -28,16 +28,25 @@ from snalib.stats.overdispersion import (
     rate_funnel_overdispersion,
     ratio_funnel_overdispersion,
 )
+from snalib.stats.period_change import (
+    PeriodChange,
+    days_inside,
+    exact_change,
+    period_rate_ratio,
+)
 from snalib.stats.proportions import proportion, wilson_limits
 from snalib.stats.rates import byar_limits, crude_rate, exact_poisson_limits
 from snalib.stats.ratios import minimum_detectable_ratio, rate_ratio
 
 __all__ = [
     "SIGNIFICANCE_LABELS",
+    "PeriodChange",
     "adjust_multiple",
     "byar_limits",
     "crude_rate",
+    "days_inside",
     "directly_standardised_rate",
+    "exact_change",
     "exact_poisson_limits",
     "funnel_axis_points",
     "indirectly_standardised_rate",
@@ -45,6 +54,7 @@ __all__ = [
     "load_esp2013",
     "minimum_detectable_ratio",
     "normalise_age_band",
+    "period_rate_ratio",
     "proportion",
     "proportion_funnel_limits",
     "proportion_funnel_overdispersion",

@@ -23,6 +23,7 @@ from snalib.periods import (
     FinancialYear,
     financial_year_labels,
     month_labels,
+    months_between,
     period_financial_year,
 )
 
@@ -75,6 +76,46 @@ class MeasureEvents:
                 f"{fy.label}: {missing} cell(s) suppressed at source, so the total is unknown"
             )
         return float(rows["count"].sum()), ""
+
+    def monthly(self, group: str, years: Iterable[FinancialYear]) -> pd.DataFrame:
+        """The group's counts month by month in the given financial years.
+
+        For the comparison's noise model (:func:`snalib.chapters.measures.compare.
+        monthly_comparison`). Only years the data cover month by month are given: a year
+        not covered, or given as a whole (a ``YYYY/YY`` row), has no months. Within a year
+        given by month, a month with no row is a zero (records: no event; aggregates: no
+        admissions, as in :meth:`count`) and a month with a cell suppressed at source is
+        NaN (missing, left out).
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``month`` (``YYYY-MM``), ``financial_year`` and ``count``.
+        """
+        columns = ["month", "financial_year", "count"]
+        if group in self.problems:
+            return pd.DataFrame(columns=columns)
+        rows = self.events[self.events["group"] == group]
+        parts = []
+        for fy in years:
+            if fy.label not in self.covered:
+                continue
+            year = rows[rows["financial_year"] == fy.label]
+            if year["month"].isna().any():
+                continue  # given as a whole year: no months
+            months = months_between(fy.start, fy.end)
+            by_month = year.groupby(year["month"].astype(str))
+            counts = by_month["count"].sum().reindex(months, fill_value=0.0)
+            missing = by_month["missing"].sum().reindex(months, fill_value=0)
+            counts = counts.astype(float).where(missing.to_numpy() == 0)
+            parts.append(
+                pd.DataFrame(
+                    {"month": months, "financial_year": fy.label, "count": counts.to_numpy()}
+                )
+            )
+        if not parts:
+            return pd.DataFrame(columns=columns)
+        return pd.concat(parts, ignore_index=True)
 
 
 def _unavailable(measure: Measure, reason: str, limit: int) -> MeasureEvents:

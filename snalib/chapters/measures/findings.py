@@ -73,18 +73,19 @@ def _status_sentence(row: Mapping) -> str:
             )
             + "."
         )
+    tested = f" The test: {row['status_reason']}." if row.get("status_reason") else ""
     if status in (SIGNIFICANT_REDUCTION, SIGNIFICANT_INCREASE):
         verb = "fell" if status == SIGNIFICANT_REDUCTION else "rose"
         size = f" by {abs(float(change)):.1f}%" if not is_withheld(change) else ""
         return (
             f"The rate {verb}{size} since the baseline ({ratio}): a **{status}**, larger than "
-            "chance alone is likely to produce."
+            f"chance alone is likely to produce.{tested}"
         )
     if status == NO_SIGNIFICANT_CHANGE:
         size = f"changed by {float(change):+.1f}%" if not is_withheld(change) else "changed"
         return (
             f"The rate {size} since the baseline ({ratio}), within what chance alone "
-            f"produces: **{status}**.{detect}"
+            f"produces: **{status}**.{tested}{detect}"
         )
     if status == TOO_FEW:
         return f"**Too few events to conclude**: {row['status_reason']}.{detect}"
@@ -147,6 +148,8 @@ def measures_summary(published: pd.DataFrame, periods: Periods) -> str:
             f"group) give: {', '.join(found)}."
         )
     lines = [head]
+    if baseline is not None:
+        lines.append("\n" + how_tested(published))
     unavailable = published[published["status"] == NOT_AVAILABLE]
     reasons: dict[tuple[str, str], list[str]] = {}
     for _, row in unavailable.iterrows():
@@ -161,6 +164,51 @@ def measures_summary(published: pd.DataFrame, periods: Periods) -> str:
                 f"- {markdown_escape(measure)} ({' and '.join(groups)}): {markdown_escape(reason)}."
             )
     return "\n".join(lines)
+
+
+def how_tested(published: pd.DataFrame) -> str:
+    """What the comparisons were tested against, and how multiple comparisons are handled.
+
+    Each status is its own pre-specified question (a Home Office success measure for a
+    named group), not a scan of many places or groups for the largest change, so each is
+    tested at the 5% level on its own; the sentence says so, and what that means for the
+    chance of at least one false "significant" among them.
+    """
+    methods = published["comparison_method"].astype(str)
+    tested = published["status"].isin(
+        [SIGNIFICANT_REDUCTION, SIGNIFICANT_INCREASE, NO_SIGNIFICANT_CHANGE]
+    )
+    monthly = methods.str.startswith("quasi-Poisson")
+    parts = []
+    if monthly.any():
+        parts.append(
+            "Changes are tested against the month-to-month variation of each measure, not "
+            "only against chance: the variance of the rate ratio is taken from the monthly "
+            "counts of every financial year covered (quasi-Poisson dispersion, allowing for "
+            "the seasons and for one month's excess carrying into the next), so the 95% "
+            "intervals are wider than exact Poisson ones when counts vary more than chance."
+        )
+    exact = methods.str.startswith("exact") & ~monthly
+    if exact.any():
+        which = sorted(set(published.loc[exact, "measure_short"].astype(str)))
+        parts.append(
+            f"Where only annual counts exist ({markdown_escape(', '.join(which))}), the exact "
+            "Poisson test is used; its interval may be too narrow if the counts vary more "
+            "than chance."
+        )
+    k = int(tested.sum())
+    text = (
+        "Each comparison is a separate Home Office success measure, specified in advance, "
+        "not a scan for the largest change, so each is tested on its own at the 5% level "
+        "with no adjustment for multiple comparisons."
+    )
+    if k >= 2:
+        text += (
+            f" If none of the {k} comparisons tested had really changed, the chance that at "
+            f"least one would be called significant is {1 - 0.95**k:.0%}."
+        )
+    parts.append(text)
+    return " ".join(parts)
 
 
 def table_caption(periods: Periods) -> str:

@@ -9,13 +9,13 @@ published through :func:`snalib.chapters.measures.protect.protect_measures`.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from snalib.chapters.measures.compare import compare_periods
+from snalib.chapters.measures.compare import compare_periods, monthly_comparison
 from snalib.chapters.measures.definitions import ALL_AGES, NOT_AVAILABLE, Periods, young_group
 from snalib.chapters.measures.events import (
     MeasureEvents,
@@ -25,7 +25,7 @@ from snalib.chapters.measures.events import (
 )
 from snalib.chapters.measures.population import Population, resident_population
 from snalib.inputs.missing import missing_from_quality
-from snalib.stats import crude_rate
+from snalib.stats import PeriodChange, crude_rate
 
 COLUMNS = [
     "measure_id",
@@ -55,6 +55,14 @@ COLUMNS = [
     "upper95",
     "rate_ratio_95ci",
     "p_value",
+    "lower95_exact",
+    "upper95_exact",
+    "p_value_exact",
+    "dispersion",
+    "dispersion_df",
+    "autocorrelation",
+    "variance_inflation",
+    "comparison_method",
     "detectable_fall_pct",
     "detectable_rise_pct",
     "status",
@@ -78,9 +86,19 @@ DERIVED_FROM: dict[str, tuple[str, ...]] = {
     "upper95": ("baseline", "current"),
     "rate_ratio_95ci": ("baseline", "current"),
     "p_value": ("baseline", "current"),
-    # The detectable change is a function of the baseline count: it would reveal it.
-    "detectable_fall_pct": ("baseline",),
-    "detectable_rise_pct": ("baseline",),
+    "lower95_exact": ("baseline", "current"),
+    "upper95_exact": ("baseline", "current"),
+    "p_value_exact": ("baseline", "current"),
+    # The noise model's estimates rest on the monthly counts of both years compared (and
+    # of the years between): withheld with the comparison they belong to.
+    "dispersion": ("baseline", "current"),
+    "dispersion_df": ("baseline", "current"),
+    "autocorrelation": ("baseline", "current"),
+    "variance_inflation": ("baseline", "current"),
+    # The detectable change is a function of the baseline count (it would reveal it) and,
+    # through the variance inflation, of the report year's months.
+    "detectable_fall_pct": ("baseline", "current"),
+    "detectable_rise_pct": ("baseline", "current"),
 }
 
 LABELS = {
@@ -103,6 +121,11 @@ LABELS = {
     "upper95": "95% CI upper",
     "rate_ratio_95ci": "Rate ratio (95% CI)",
     "p_value": "p-value",
+    "lower95_exact": "Exact Poisson 95% CI lower",
+    "upper95_exact": "Exact Poisson 95% CI upper",
+    "p_value_exact": "Exact Poisson p-value",
+    "dispersion": "Dispersion (variance / Poisson variance)",
+    "variance_inflation": "Variance inflation of the rate ratio",
     "detectable_fall_pct": "Smallest detectable fall (%)",
     "status": "Status",
 }
@@ -115,6 +138,7 @@ SHOWN = [
     "current_rate",
     "rate_ratio_95ci",
     "p_value",
+    "dispersion",
     "detectable_fall_pct",
     "status",
 ]
@@ -127,6 +151,11 @@ FORMATS = {
     "lower95": ".2f",
     "upper95": ".2f",
     "p_value": ".3f",
+    "lower95_exact": ".2f",
+    "upper95_exact": ".2f",
+    "p_value_exact": ".3f",
+    "dispersion": ".1f",
+    "variance_inflation": ".1f",
     "detectable_fall_pct": ".0f",
 }
 
@@ -208,7 +237,14 @@ def success_measures(inputs: MeasureInputs, params) -> MeasuresResult:
         "knife_crime": knife_crime_events(inputs.flagged, limit, window, inputs.missing_months),
         "homicides": homicide_events(inputs.homicides, limit, window),
     }
-    table = measures_table(events, population, periods, limit, params.disclosure.min_count_for_rate)
+    table = measures_table(
+        events,
+        population,
+        periods,
+        limit,
+        params.disclosure.min_count_for_rate,
+        interruptions=params.periods,
+    )
     return MeasuresResult(table, events, population, periods, limit)
 
 
@@ -218,9 +254,17 @@ def measures_table(
     periods: Periods,
     limit: int,
     min_count: int = 10,
+    interruptions: Iterable = (),
 ) -> pd.DataFrame:
-    """One row per measure and group: counts, rates, comparison and status (unprotected)."""
+    """One row per measure and group: counts, rates, comparison and status (unprotected).
+
+    The comparison of the report year with the baseline comes from the measure's monthly
+    counts where it has them (:func:`monthly_comparison`, with the named periods of the
+    parameters as ``interruptions``), the exact Poisson test of the two annual counts
+    otherwise.
+    """
     rows = []
+    changes: list[PeriodChange | None] = []
     for key, measure_events in events.items():
         measure = measure_events.measure
         for group in (ALL_AGES, young_group(limit)):
@@ -273,12 +317,21 @@ def measures_table(
             row["method_notes"] = "; ".join(notes)
             row["_reason"] = reasons[0] if reasons else ""
             rows.append(row)
+            changes.append(
+                monthly_comparison(
+                    measure_events, group, population, periods.current, periods.baseline,
+                    interruptions,
+                )
+                if periods.baseline is not None
+                else None
+            )  # fmt: skip
     table = pd.DataFrame(rows)
     comparison = compare_periods(
         table["baseline_count"],
         table["baseline_population"],
         table["current_count"],
         table["current_population"],
+        changes=changes,
         min_count=min_count,
     )
     for col in comparison.columns:
@@ -288,7 +341,7 @@ def measures_table(
     with np.errstate(divide="ignore", invalid="ignore"):
         table["change_pct_previous"] = (table["current_rate"] / table["previous_rate"] - 1) * 100
     table.loc[~np.isfinite(table["change_pct_previous"]), "change_pct_previous"] = np.nan
-    for col in ("rate_ratio", "lower95", "upper95", "change_pct"):
+    for col in ("rate_ratio", "lower95", "upper95", "change_pct", "upper95_exact"):
         table.loc[~np.isfinite(table[col].astype(float)), col] = np.nan
     table["rate_ratio_95ci"] = [
         f"{r:.2f} ({lo:.2f} to {hi:.2f})" if not np.isnan([r, lo, hi]).any() else np.nan

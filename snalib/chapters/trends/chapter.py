@@ -20,9 +20,24 @@ from snalib.chapters.trends.data import TrendData, trend_data
 from snalib.chapters.trends.forecast import SeriesForecast, forecast_series
 from snalib.publish.disclosure import NO_COUNTS
 from snalib.publish.tables import PublishedFigure, PublishedTable
+from snalib.stats.multiple import ADJUSTED_NAMES
 
 #: Columns of the year-on-year table resting on two counts (shown as [u] when either is small).
-YOY_RATIOS = ["rate_ratio", "lower95", "upper95", "change_pct", "p_value"]
+YOY_RATIOS = [
+    "rate_ratio",
+    "lower95",
+    "upper95",
+    "change_pct",
+    "p_value",
+    "lower95_exact",
+    "upper95_exact",
+    "p_value_exact",
+    "dispersion",
+    "dispersion_df",
+    "autocorrelation",
+    "variance_inflation",
+    "p_adjusted",
+]
 #: Months needed to compare a year with the one before it.
 YOY_MIN_MONTHS = 24
 
@@ -50,10 +65,18 @@ class TrendsChapter:
         return self.data.headline.label
 
     # ------------------------------------------------------------------ shared results
+    @property
+    def multiple_comparisons(self) -> str:
+        """How findings that name groups or districts control for multiple comparisons
+        (``statistics.multiple_comparisons``: "fdr" or "holm")."""
+        return self.run.params.statistics.multiple_comparisons
+
     @cached_property
     def year_on_year(self) -> pd.DataFrame:
         """:func:`counts.year_on_year` (unprotected; empty with fewer than 24 months)."""
-        return counts.year_on_year(self.data)
+        return counts.year_on_year(
+            self.data, self.multiple_comparisons, self.rule.min_count_for_rate
+        )
 
     @cached_property
     def _yoy_found(self) -> dict[str, str]:
@@ -148,9 +171,10 @@ class TrendsChapter:
             return ""
         names = ", ".join(findings.month_name(m) for m in dict.fromkeys(inside))
         return (
-            f"**Not like for like:** {names} has no data, so the year-on-year counts of the "
-            "year it falls in cover fewer months than the other year; read the year-on-year "
-            "rate ratios with that in mind (they compare counts, not rates per month observed)."
+            f"**Months without data:** {names} has no data, so the year-on-year counts of "
+            "the year it falls in cover fewer months than the other year and are not like "
+            "for like; the rate ratios and their intervals compare rates over the months "
+            "with data only."
         )
 
     def _no_year_on_year(self, what: str) -> str:
@@ -185,9 +209,18 @@ class TrendsChapter:
                 "lower95": "Lower 95%",
                 "upper95": "Upper 95%",
                 "change_pct": "Change (%)",
+                "dispersion": "Dispersion",
+                "p_adjusted": ADJUSTED_NAMES[self.multiple_comparisons],
                 "note": "Note",
             },
-            formats={"rate_ratio": ".2f", "lower95": ".2f", "upper95": ".2f", "change_pct": "+.0f"},
+            formats={
+                "rate_ratio": ".2f",
+                "lower95": ".2f",
+                "upper95": ".2f",
+                "change_pct": "+.0f",
+                "dispersion": ".1f",
+                "p_adjusted": ".3f",
+            },
             show=[
                 "breakdown",
                 "series",
@@ -197,6 +230,8 @@ class TrendsChapter:
                 "lower95",
                 "upper95",
                 "change_pct",
+                "dispersion",
+                "p_adjusted",
                 "note",
             ],  # fmt: skip
         )
@@ -206,7 +241,9 @@ class TrendsChapter:
         if self.year_on_year.empty:
             return self._no_year_on_year("No year-on-year change by crime type or district")
         caveat = self._yoy_incomplete()
-        text = findings.yoy_breakdown_sentence(self.year_on_year)
+        text = findings.yoy_breakdown_sentence(
+            self.year_on_year, self.multiple_comparisons, self.rule.min_count_for_rate
+        )
         return f"{text} {caveat}" if caveat else text
 
     def weekly(self) -> str:

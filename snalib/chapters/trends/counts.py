@@ -16,7 +16,8 @@ from snalib.chapters.trends.data import TrendData, is_full_month
 from snalib.chapters.trends.design import MONTH_NAMES, exposure
 from snalib.periods import FinancialYear
 from snalib.publish.disclosure import Relation, protect, rolling_relations, total_relations
-from snalib.stats import rate_ratio
+from snalib.stats import period_rate_ratio
+from snalib.stats.multiple import METHOD_WORDS, adjust
 
 DAY_NAMES = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
@@ -176,12 +177,73 @@ def comparison_years(data: TrendData) -> tuple[tuple, tuple] | None:
     return span(before), span(cur)
 
 
-def year_on_year(data: TrendData) -> pd.DataFrame:
+#: Columns of :func:`year_on_year` taken from each row's :class:`snalib.stats.PeriodChange`.
+YOY_CHANGE_COLUMNS = {
+    "rate_ratio": "value",
+    "lower95": "lower",
+    "upper95": "upper",
+    "p_value": "p_value",
+    "lower95_exact": "exact_lower",
+    "upper95_exact": "exact_upper",
+    "p_value_exact": "exact_p_value",
+    "dispersion": "dispersion",
+    "dispersion_df": "df",
+    "autocorrelation": "autocorrelation",
+    "variance_inflation": "variance_inflation",
+}
+#: Breakdowns whose rows are scanned for "significant" changes (adjusted together).
+SCANNED = ("Crime type group", "Crime type", "District")
+YOY_METHOD = (
+    "rate ratio per resident; the 95% CI and p-value allow for month-to-month variation "
+    "beyond chance (quasi-Poisson from the monthly counts of every whole 12-month period "
+    "of the window, a term per calendar month and per named period, AR(1) allowance); "
+    "exact Poisson beside"
+)
+YOY_EXACT_METHOD = "rate ratio per resident, exact conditional (Clopper-Pearson) 95% CI"
+
+
+def comparison_blocks(data: TrendData, current_end) -> np.ndarray:
+    """The 12-month period of each month of the window, for the year-on-year noise model.
+
+    Counting back from the last month of the current span: ``"current"`` (its 12 months),
+    ``"previous"`` (the 12 before), then ``"earlier 1"``, ``"earlier 2"``, ... Months after
+    the current span, partial months and periods of fewer than 12 full months get None
+    (left out).
+    """
+    months = data.months
+    index = pd.PeriodIndex(months["month"], freq="M")
+    number = np.asarray(index.year * 12 + index.month)
+    last = pd.Period(pd.Timestamp(current_end), "M")
+    back = (last.year * 12 + last.month) - number
+    full = is_full_month(months)
+    block = np.where(back >= 0, back // 12, -1)
+    labels = np.full(len(months), None, dtype=object)
+    for k in np.unique(block[block >= 0]):
+        rows = (block == k) & full
+        if rows.sum() < 12:
+            continue
+        name = "current" if k == 0 else "previous" if k == 1 else f"earlier {k - 1}"
+        labels[rows] = name
+    return labels
+
+
+def year_on_year(
+    data: TrendData, multiple_comparisons: str = "fdr", min_count: int = 10
+) -> pd.DataFrame:
     """``tables/trend_year_on_year.csv``: each breakdown, this year against the year before.
 
-    The rate ratio is of rates per resident (the population of each year) with the exact
-    conditional interval and test of :func:`snalib.stats.rate_ratio`. Empty when fewer
-    than 24 months are available.
+    The rate ratio is of rates per resident (the population of each year). Its interval and
+    p-value allow for the month-to-month variation beyond chance: the quasi-Poisson
+    comparison of :func:`snalib.stats.period_rate_ratio` on the monthly counts of every
+    whole 12-month period of the window (:func:`comparison_blocks`), with the exact
+    conditional Poisson interval and p-value beside them (``lower95_exact``, ...).
+
+    The crime type groups and the districts are scanned for changes, so within each of
+    those breakdowns the p-values of the rows with at least ``min_count`` events in both
+    years are adjusted together (``p_adjusted``, :func:`snalib.stats.multiple.adjust`
+    with ``multiple_comparisons``: "fdr" Benjamini-Hochberg or "holm"); the main series
+    are the chapter's pre-specified questions and are not adjusted. Empty when fewer than
+    24 months are available.
     """
     years = comparison_years(data)
     if years is None:
@@ -192,10 +254,16 @@ def year_on_year(data: TrendData) -> pd.DataFrame:
         dates = data.events["date"]
     in_prev = ((dates >= pd.Timestamp(p0)) & (dates <= pd.Timestamp(p1))).to_numpy()
     in_cur = ((dates >= pd.Timestamp(c0)) & (dates <= pd.Timestamp(c1))).to_numpy()
-    pop_year = {
-        "prev": FinancialYear.of(p0).population_year,
-        "cur": FinancialYear.of(c0).population_year,
+    blocks = comparison_blocks(data, c1)
+    # Each named period is a known interruption, not noise: its own term in the noise model.
+    shares = np.column_stack(
+        [np.zeros(len(blocks))] + [exposure(data.months, p.start, p.end) for p in data.periods]
+    )[:, 1:]
+    first_of = {
+        label: data.months["first"][blocks == label].min()
+        for label in pd.unique(blocks[pd.notna(blocks)])
     }
+    days = data.months["days"].to_numpy(dtype=float)
     pop = data.population
     available = np.array(data.population_years)
     rows = []
@@ -206,44 +274,90 @@ def year_on_year(data: TrendData) -> pd.DataFrame:
         else:
             sub = pop
         by_year = sub.groupby("year")["population"].sum()
-        prev_pop = _nearest(by_year, available, pop_year["prev"])
-        cur_pop = _nearest(by_year, available, pop_year["cur"])
-        rows.append(
-            {
-                "breakdown": breakdown,
-                "series": label,
-                "previous_period": prev_label,
-                "current_period": cur_label,
-                "count_previous": int((mask & in_prev).sum()),
-                "count_current": int((mask & in_cur).sum()),
-                "population_previous": prev_pop,
-                "population_current": cur_pop,
-            }
+        residents = {
+            block: _nearest(by_year, available, FinancialYear.of(first.date()).population_year)
+            for block, first in first_of.items()
+        }
+        row = {
+            "breakdown": breakdown,
+            "series": label,
+            "previous_period": prev_label,
+            "current_period": cur_label,
+            "count_previous": int((mask & in_prev).sum()),
+            "count_current": int((mask & in_cur).sum()),
+            "population_previous": residents.get("previous", np.nan),
+            "population_current": residents.get("current", np.nan),
+        }
+        change = None
+        if row["population_previous"] > 0 and row["population_current"] > 0:
+            exposure_of = np.full(len(blocks), np.nan)
+            for block, residents_k in residents.items():
+                rows_k = blocks == block
+                if residents_k > 0:
+                    exposure_of[rows_k] = residents_k * days[rows_k] / days[rows_k].sum()
+            known = np.isfinite(exposure_of)
+            change = period_rate_ratio(
+                data.months["month"].to_numpy()[known],
+                data.monthly(mask)[known],
+                exposure_of[known],
+                blocks[known],
+                current="current",
+                baseline="previous",
+                interruptions=shares[known],
+            )
+        for column, attribute in YOY_CHANGE_COLUMNS.items():
+            row[column] = getattr(change, attribute) if change is not None else np.nan
+        row["method"] = (
+            YOY_METHOD
+            if change is not None and change.monthly
+            else YOY_EXACT_METHOD + (f" ({change.note})" if change is not None else "")
         )
+        rows.append(row)
     table = pd.DataFrame(rows)
     usable = (table["population_previous"] > 0) & (table["population_current"] > 0)
-    table["rate_ratio"] = np.nan
-    table["lower95"] = np.nan
-    table["upper95"] = np.nan
-    table["p_value"] = np.nan
-    if usable.any():
-        sub = table[usable]
-        rr = rate_ratio(
-            sub["count_current"].to_numpy(),
-            sub["population_current"].to_numpy(),
-            sub["count_previous"].to_numpy(),
-            sub["population_previous"].to_numpy(),
-        )
-        table.loc[usable, "rate_ratio"] = rr["value"].to_numpy()
-        table.loc[usable, "lower95"] = rr["lower"].to_numpy()
-        table.loc[usable, "upper95"] = rr["upper"].to_numpy()
-        table.loc[usable, "p_value"] = rr["p_value"].to_numpy()
+    adjusted, words = adjust_breakdowns(table, multiple_comparisons, min_count)
+    table["p_adjusted"] = adjusted
+    table["multiple_comparisons"] = words
     table["change_pct"] = (table["rate_ratio"] - 1) * 100
     table["note"] = np.where(
         usable, "", "not calculated: no population for crimes with no known area"
     )
-    table["method"] = "rate ratio per resident, exact conditional (Clopper-Pearson) 95% CI"
+    method = table.pop("method")
+    table["method"] = method.where(usable, YOY_EXACT_METHOD)
     return table
+
+
+def tested_rows(table: pd.DataFrame, breakdown: str, min_count: int = 10) -> pd.Series:
+    """Rows of a scanned breakdown that are tested: at least ``min_count`` events in both
+    years (the minimum for a published rate) and a p-value."""
+    return (
+        (table["breakdown"] == breakdown)
+        & (table["count_previous"] >= min_count)
+        & (table["count_current"] >= min_count)
+        & table["p_value"].notna()
+    )
+
+
+def adjust_breakdowns(
+    table: pd.DataFrame, method: str = "fdr", min_count: int = 10
+) -> tuple[np.ndarray, np.ndarray]:
+    """Adjusted p-values of the scanned breakdowns, each breakdown a family of its own.
+
+    Returns the adjusted p-value of each row (NaN for the main series and for rows not
+    tested) and the words of the adjustment (e.g. "the false discovery rate
+    (Benjamini-Hochberg) over 8 districts").
+    """
+    adjusted = np.full(len(table), np.nan)
+    words = np.full(len(table), "", dtype=object)
+    for breakdown in SCANNED:
+        rows = tested_rows(table, breakdown, min_count).to_numpy()
+        if not rows.any():
+            continue
+        result = adjust(table.loc[rows, "p_value"].to_numpy(dtype=float), method)
+        adjusted[rows] = result.p_adjusted
+        what = "districts" if breakdown == "District" else "groups"
+        words[rows] = f"{METHOD_WORDS[method]} over {result.n_tests} {what}"
+    return adjusted, words
 
 
 def _nearest(by_year: pd.Series, available: np.ndarray, year: int) -> float:

@@ -10,11 +10,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from snalib.chapters.trends.counts import tested_rows
 from snalib.chapters.trends.design import FULL_MONTH_NAMES as MONTHS
 from snalib.chapters.trends.seasonal import seasonal_peaks, seasonal_strength
 from snalib.inputs.missing import month_name
 from snalib.publish.disclosure import count_text
 from snalib.publish.tables import markdown_escape as esc
+from snalib.stats.multiple import adjust, describe
 
 
 def pct(rr: float) -> str:
@@ -85,6 +87,18 @@ def data_note(data) -> str:
 # --------------------------------------------------------------------------- year on year
 
 
+def _tested_words(row) -> str:
+    """What a year-on-year interval allows for, from a row of the table."""
+    dispersion = row.get("dispersion", np.nan) if hasattr(row, "get") else np.nan
+    if dispersion is not None and np.isfinite(dispersion):
+        words = f"quasi-Poisson, dispersion {dispersion:.1f}"
+        rho = row.get("autocorrelation", np.nan)
+        if rho is not None and np.isfinite(rho) and rho > 0:
+            words += f", month-to-month autocorrelation {rho:.2f}"
+        return f"a 95% interval that allows for month-to-month variation beyond chance ({words})"
+    return "an exact Poisson 95% interval (no monthly variation could be estimated)"
+
+
 def yoy_findings(yoy: pd.DataFrame, headline: str, rule=None) -> dict[str, str]:
     """Title and sentence of the monthly chart from the (unprotected) year-on-year table.
 
@@ -120,27 +134,47 @@ def yoy_findings(yoy: pd.DataFrame, headline: str, rule=None) -> dict[str, str]:
         f"Per resident, {esc(headline.lower())} {words} in {row['current_period']} "
         f"compared with {row['previous_period']}. "
         + "; ".join(parts)
-        + ". Rate ratios compare rates per resident with an exact Poisson 95% interval."
+        + f". Rate ratios compare rates per resident, with {_tested_words(row)}; each main "
+        "series is a question of its own, not one of a scan."
     )
     return {"title": title, "sentence": sentence}
 
 
-def yoy_breakdown_sentence(yoy: pd.DataFrame) -> str:
-    """Which crime type groups and districts changed significantly (``yoy`` not empty)."""
+def yoy_breakdown_sentence(yoy: pd.DataFrame, method: str = "fdr", min_count: int = 10) -> str:
+    """Which crime type groups and districts changed significantly (``yoy`` not empty).
+
+    A breakdown scans many groups or districts, so a change is called significant only
+    when it survives the multiple-comparison control of ``method`` ("fdr":
+    Benjamini-Hochberg; "holm") over the rows tested (at least ``min_count`` events in
+    both years), each tested against its own month-to-month variation (quasi-Poisson).
+    The sentence says which control was used and over how many comparisons
+    (:func:`snalib.stats.multiple.describe`).
+    """
     parts = []
     for breakdown in [b for b in dict.fromkeys(yoy["breakdown"]) if b != "Main series"]:
-        sub = yoy[(yoy["breakdown"] == breakdown) & yoy["rate_ratio"].notna()]
-        sub = sub[(sub["count_previous"] >= 10) & (sub["count_current"] >= 10)]
-        up = sub[sub["lower95"] > 1]["series"].tolist()
-        down = sub[sub["upper95"] < 1]["series"].tolist()
+        sub = yoy[tested_rows(yoy, breakdown, min_count)]
+        result = adjust(sub["p_value"].to_numpy(dtype=float), method)
+        named = sub[result.significant]
+        up = named[named["rate_ratio"] > 1]["series"].tolist()
+        down = named[named["rate_ratio"] < 1]["series"].tolist()
         text = f"By {breakdown.lower()}: "
         if up:
             text += f"significant rises in {', '.join(esc(s) for s in up)}"
         if down:
             text += ("; " if up else "") + f"significant falls in {', '.join(esc(s) for s in down)}"
         if not up and not down:
-            text += "no significant change in any (among those with at least 10 crimes a year)"
-        parts.append(text + ".")
+            text += "no significant change in any"
+        if result.n_tests == 0:
+            parts.append(
+                text + f" (none has at least {min_count} crimes in each year, so none is tested)."
+            )
+            continue
+        what = "districts" if breakdown == "District" else "groups"
+        parts.append(
+            f"{text}. {describe(result, what)} Only {what} with at least {min_count} crimes "
+            "in each year are tested, each against its own month-to-month variation "
+            "(quasi-Poisson)."
+        )
     if not parts:
         # Only the main series: it had no crime to break down by group or district.
         return (
