@@ -163,7 +163,9 @@ def _correlation(rho: float, lag: np.ndarray) -> np.ndarray:
         return np.where(np.isfinite(lag), float(rho) ** np.where(np.isfinite(lag), lag, 0), 0.0)
 
 
-def ar1_covariance(jacobian, mu, variance, y, time, group=None) -> SerialCovariance:
+def ar1_covariance(
+    jacobian, mu, variance, y, time, group=None, *, rho: float | None = None
+) -> SerialCovariance:
     """The covariance of a log-link GLM's coefficients under AR(1) Pearson residuals.
 
     Parameters
@@ -183,6 +185,8 @@ def ar1_covariance(jacobian, mu, variance, y, time, group=None) -> SerialCovaria
     group
         Series each observation belongs to (the two areas of a difference-in-differences);
         observations of different groups are uncorrelated. None: one series.
+    rho
+        A known serial correlation to use instead of the estimate (simulations).
 
     Returns
     -------
@@ -209,12 +213,23 @@ def ar1_covariance(jacobian, mu, variance, y, time, group=None) -> SerialCovaria
     if pairs:
         lag1 = float((r @ L @ r / (2 * pairs)) / (r @ r / n))
 
+        N = M @ L @ M / (2 * pairs)  # r'Lr/(2 pairs) = e'Ne
+        D = M / n  # r'r/n = e'De (M is idempotent)
+
         def expected_lag1(rho: float) -> float:
-            MRM, tr = quad(_correlation(rho, lag))
-            return float((np.sum(L * MRM) / (2 * pairs)) / (tr / n))
+            R_ = _correlation(rho, lag)
+            NR, DR = N @ R_, D @ R_
+            en, ed = np.trace(NR), np.trace(DR)
+            # E[N/D] to second order (Gaussian quadratic forms), not E[N]/E[D]: the ratio's
+            # own bias is of the same order as the fitted terms' (a few hundredths).
+            var_d = 2 * np.sum(DR * DR.T)
+            cov_nd = 2 * np.sum(NR * DR.T)
+            return float(en / ed - cov_nd / ed**2 + en * var_d / ed**3)
 
         low, high = expected_lag1(0.0), expected_lag1(RHO_MAX)
-        if lag1 <= low:
+        if rho is not None:
+            pass
+        elif lag1 <= low:
             rho = 0.0
         elif lag1 >= high:
             rho = RHO_MAX
@@ -224,7 +239,7 @@ def ar1_covariance(jacobian, mu, variance, y, time, group=None) -> SerialCovaria
         slope = (expected_lag1(at + _H) - expected_lag1(at)) / _H
         var_rho = (1 - min(lag1**2, 0.99)) / pairs / max(slope, 1e-6) ** 2
     else:
-        lag1, rho, var_rho = np.nan, 0.0, 0.0
+        lag1, rho, var_rho = np.nan, rho or 0.0, 0.0
     R = _correlation(rho, lag)
     _, tr = quad(R)
     MR = M @ R
