@@ -250,12 +250,16 @@ def periods_together(steps: pd.DataFrame, method: str) -> str:
     adjusted = adjust(steps["p_value"].to_numpy(dtype=float), method)
     named = [esc(p) for p, sig in zip(steps["period"], adjusted.significant, strict=True) if sig]
     together = (
-        f"Read together, {len(named)} of the {n} periods differ significantly from what the "
-        "trend and season imply"
+        f"Read together, {len(named)} of the {n} periods {_verb(len(named))} significantly "
+        "from what the trend and season imply"
         + (f" ({', '.join(named)})" if named else "")
         + f". {describe(adjusted, 'named periods')}"
     )
     return f"{one_by_one} {together}"
+
+
+def _verb(k: int, singular: str = "differs", plural: str = "differ") -> str:
+    return singular if k == 1 else plural
 
 
 def intervals_sentence(fit) -> str:
@@ -267,7 +271,7 @@ def intervals_sentence(fit) -> str:
         "Poisson": "a Poisson model (no variation beyond Poisson was estimated)",
     }.get(fit.family, f"a {fit.family} model")
     return (
-        f"Confidence intervals come from {family} whose standard errors are scaled by "
+        f"Confidence intervals come from {family} whose variances are multiplied by "
         f"{fit.serial.phi:.2f} (the Pearson dispersion, never below 1); "
         f"{fit.serial.words()}. They use the t distribution on Satterthwaite degrees of "
         "freedom. Overdispersion and serial correlation are allowed for whatever the "
@@ -284,13 +288,21 @@ def effects_findings(effects: pd.DataFrame, headline: str, method: str = "fdr") 
         return {"title": f"{headline}: no named period could be estimated", "alt": ""}
     adjusted = adjust(head["p_value"].to_numpy(dtype=float), method)
     below = head[adjusted.significant & (head["upper95"] < 1).to_numpy()]
-    low = head.loc[head["rate_ratio"].idxmin()]
     control = {"fdr": "false discovery rate", "holm": "family-wise error rate"}[method]
-    title = (
-        f"{headline} was significantly lower than the trend implied in {len(below)} of "
-        f"{len(head)} named periods ({control} controlled at 5%), most of all in "
-        f"{low['period']} ({pct(low['rate_ratio'])})"
-    )
+    if below.empty:
+        low = head.loc[head["rate_ratio"].idxmin()]
+        title = (
+            f"{headline} was not significantly lower than the trend implied in any of "
+            f"{len(head)} named periods ({control} controlled at 5%); the lowest rate ratio "
+            f"was in {low['period']} ({pct(low['rate_ratio'])})"
+        )
+    else:
+        low = below.loc[below["rate_ratio"].idxmin()]
+        title = (
+            f"{headline} was significantly lower than the trend implied in {len(below)} of "
+            f"{len(head)} named periods ({control} controlled at 5%), most of all in "
+            f"{low['period']} ({pct(low['rate_ratio'])})"
+        )
     alt = (
         f"Forest plot of rate ratios with 95% confidence intervals on a log scale, one row per "
         f"named period ({steps['period'].nunique()}) and one marker shape per series "
@@ -347,7 +359,7 @@ def diagnostics_sentences(diag: pd.DataFrame) -> str:
             disp = f"Poisson model: no variation beyond Poisson was estimated ({tests})"
         else:
             disp = f"{r['family']} model ({tests})"
-        disp += f"; standard errors scaled by {r['scale']:.2f}"
+        disp += f"; variances multiplied by {r['scale']:.2f} (dispersion, at least 1)"
         lb_p = r["ljung_box_p"]
         if np.isfinite(lb_p):
             auto = (
@@ -482,16 +494,18 @@ def season_findings(
     if len(tests) > 1:
         adjusted = adjust(tests["seasonality_p"].to_numpy(dtype=float), method)
         together = (
-            f" Read together, {adjusted.n_significant} of the {len(tests)} series have a "
-            f"significant seasonal pattern. {describe(adjusted, 'series')}"
+            f" Read together, {adjusted.n_significant} of the {len(tests)} series "
+            f"{_verb(adjusted.n_significant, 'has', 'have')} a significant seasonal pattern. "
+            f"{describe(adjusted, 'series')}"
         )
     sentence = (
         "The trend model's seasonal terms, read as one profile: the rate per day in each "
         "calendar month against the average month (the geometric mean of the twelve), "
         "allowing for the trend, the population and the named periods, with 95% intervals "
         f"(`tables/trend_model_season.csv`). For {esc(headline.lower())}, "
-        f"{MONTHS[hi['month']]} is highest ({ci(hi['rate_ratio'], hi['lower95'], hi['upper95'])}) "
-        f"and {MONTHS[lo['month']]} lowest ({ci(lo['rate_ratio'], lo['lower95'], lo['upper95'])}). "
+        f"{MONTHS[hi['month']]} is highest, {ci(hi['rate_ratio'], hi['lower95'], hi['upper95'])} "
+        f"times the average month, and {MONTHS[lo['month']]} lowest, "
+        f"{ci(lo['rate_ratio'], lo['lower95'], lo['upper95'])}. "
         "Seasonality is tested once per series, by one joint test that all its seasonal terms "
         "are zero, not month by month:\n\n" + bullet_list(items) + "\n\n" + together.strip()
     ).strip()
@@ -595,9 +609,9 @@ def did_findings(result) -> dict[str, str]:
     errors = ""
     if result.fit is not None:
         errors = (
-            f" The interval allows for overdispersion (standard errors scaled by "
-            f"{result.fit.serial.phi:.2f}) and for serial correlation within each area: "
-            f"{result.fit.serial.words()}."
+            f" The interval allows for overdispersion (variances multiplied by the dispersion, "
+            f"{result.fit.serial.phi:.2f}, at least 1) and for serial correlation within each "
+            f"area; {result.fit.serial.words()}."
         )
     sentence = (
         f"Difference-in-differences ({esc(result.family)} model with a fixed effect for every "
@@ -636,8 +650,8 @@ def did_together(results, method: str = "fdr") -> str:
         if sig
     ]
     return (
-        f"{one} Read together, {len(named)} of the {len(done)} comparisons differ "
-        "significantly from the rest of the force"
+        f"{one} Read together, {len(named)} of the {len(done)} comparisons "
+        f"{_verb(len(named))} significantly from the rest of the force"
         + (f" ({'; '.join(named)})" if named else "")
         + f". {describe(adjusted, 'comparisons')}"
     )
