@@ -36,19 +36,33 @@ def test_without_correlation_the_covariance_is_the_glms_own_times_the_scale():
 
 
 def test_variance_of_a_mean_under_ar1_matches_the_closed_form():
-    """Intercept-only model with equal means: Var(b) = phi / (n w) * (1/n) sum rho^|i-j|."""
+    """Intercept-only model, equal means, Poisson variance: with a share s of the variance
+    beyond Poisson, Var(b) = phi / (n mu) * (1/n) sum_ij R_ij, R_ij = s rho^|i-j| (i != j)."""
     n, rho, mu = 60, 0.4, 100.0
     x = pd.DataFrame({"const": np.ones(n)})
     rng = np.random.default_rng(2)
     y = rng.poisson(mu * frailty(rng, n, 0.3, rho)).astype(float)
     fitted = np.full(n, y.mean())
     s = serial.ar1_covariance(x, fitted, fitted, y, np.arange(n), rho=rho)
+    share = s.share  # Poisson variance function: all beyond phi = 1 is latent
+    assert share == pytest.approx(1 - 1 / s.phi, rel=1e-3) and 0.85 < share < 0.95
     i = np.arange(n)
-    sum_r = (rho ** np.abs(i[:, None] - i[None, :])).sum()
-    closed = s.phi * sum_r / (n * y.mean()) / n
+    R = share * rho ** np.abs(i[:, None] - i[None, :])
+    np.fill_diagonal(R, 1.0)
+    closed = s.phi * R.sum() / (n * y.mean()) / n
     assert s.cov.iloc[0, 0] == pytest.approx(closed, rel=1e-9)
-    # Against independent months the variance grows by (1/n) sum rho^|i-j|, about 2.2 here.
-    assert sum_r / n == pytest.approx((1 + rho) / (1 - rho), rel=0.05)
+    # Against independent months the variance grows by about 1 + 2 s rho / (1 - rho).
+    assert R.sum() / n == pytest.approx(1 + 2 * share * rho / (1 - rho), rel=0.05)
+
+
+def test_with_no_variation_beyond_poisson_nothing_is_serially_correlated():
+    n = 84
+    x = _trend_season_design(n)
+    y = 200.0 + np.random.default_rng(5).integers(-4, 5, n)  # variance 7, not 200
+    _, mu = _poisson_fit(y, x)
+    s = serial.ar1_covariance(x, mu, mu, y, np.arange(n))
+    assert s.phi == 1 and s.share == 0 and s.rho == 0
+    assert "no variation beyond chance" in s.words()
 
 
 def test_a_gap_is_two_months_not_a_neighbour_and_groups_are_uncorrelated():

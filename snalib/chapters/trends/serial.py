@@ -6,38 +6,50 @@ tends to be followed by another high month (serial correlation). Both make naive
 too narrow. The trend model (:mod:`snalib.chapters.trends.its`) and the
 difference-in-differences (:mod:`snalib.chapters.trends.did`) estimate their coefficients
 by a GLM as if months were independent (a consistent estimate when they are not), and take
-their covariance from :func:`ar1_covariance`, which assumes the Pearson residuals
-``r_t = (y_t - mu_t) / sqrt(V(mu_t))`` of one series have variance ``phi`` and correlation
-``rho ** |t - s|`` between months ``t`` and ``s`` (AR(1), by calendar distance, so a
-missing month is a gap of two):
+their covariance from :func:`ar1_covariance`.
+
+**The model of the months' variation** is Zeger's (1988): each month's mean is multiplied
+by a latent stationary process (mean 1), AR(1) in calendar months, and the count is
+Poisson given it. Its Pearson residuals ``r_t = (y_t - mu_t) / sqrt(V(mu_t))`` then have
+variance ``phi`` and, between months ``t`` and ``s``, correlation
+
+    R_ts = sqrt(s_t s_s) rho^|t - s|,   s_t = 1 - mu_t / (phi V(mu_t)),
+
+where ``s_t`` is the share of month t's variance beyond Poisson (the part the latent
+process carries; the Poisson noise is independent). With large counts ``s_t`` is close
+to 1 and this is AR(1) on the residuals; with small counts the correlation at lag 1 is
+``s rho`` but decays like ``rho^k``, slower than AR(1) on the residuals would. Months are
+apart by their calendar distance, so a missing month is a gap of two. The covariance is
 
     Cov(b) = phi A^-1 (Js' R Js) A^-1,   A = Js' Js,   Js = diag(sqrt(w)) J,
 
 with ``J`` the derivative of ``log mu`` with respect to the coefficients (the design
-matrix, or its working form for the step terms), ``w = mu^2 / V(mu)`` the GLM weights and
-``R`` the AR(1) correlation matrix. With ``rho = 0`` and ``phi = 1`` this is the GLM's own
-covariance. This is the covariance of a GLM estimate under a latent stationary process
-(Zeger 1988; Davis, Dunsmuir and Wang 2000) with the autocorrelation written as AR(1).
+matrix, or its working form for the step terms) and ``w = mu^2 / V(mu)`` the GLM weights:
+the covariance of a GLM estimate under a latent process (Davis, Dunsmuir and Wang 2000).
+With ``rho = 0`` and ``phi = 1`` it is the GLM's own covariance.
 
 **Estimating rho and phi without the small-sample bias.** Residuals of a model with some
 20 coefficients fitted to 60-84 months are less correlated than the errors (the trend,
 season and period terms soak up part of any slow wandering), so the plain lag-1
-correlation of the residuals underestimates ``rho``. Here ``rho`` is the value at which
-the lag-1 correlation the residuals *would* have, ``E[r' L r] / E[r' r]`` with
-``r = M e``, ``M = I - H`` (``H`` the weighted hat matrix) and ``Cov(e) = phi R(rho)``,
-equals the observed one: a moment estimator corrected for the fitted coefficients. It is
-kept between 0 and 0.95: a negative lag-1 correlation gives 0, so the intervals are never
-narrower than for independent months. ``phi = max(1, r'r / tr(M R M))``: the Pearson
-dispersion on its effective degrees of freedom, at least 1, so that a series that varies no
-more than Poisson keeps Poisson-width intervals and an overdispersed one is never
-understated.
+correlation of the residuals understates ``rho``. Here ``rho`` is the value at which the
+lag-1 correlation the residuals *would* have, ``E[r'Lr / 2 pairs] / E[r'r / n]`` (to
+second order) with ``r = M e``, ``M = I - H`` (``H`` the weighted hat matrix) and
+``Cov(e) = R(rho)``, equals the observed one: a moment estimator corrected for the fitted
+coefficients. It is kept between 0 and :data:`RHO_MAX` (0.8): a negative lag-1
+correlation gives 0, so the intervals are never narrower than for independent months.
+``phi = max(1, r'r / tr(M R M))``: the Pearson dispersion on its effective degrees of
+freedom, at least 1, so that a series that varies no more than Poisson keeps Poisson-width
+intervals and an overdispersed one is never understated. The shares ``s_t`` are computed
+from ``phi`` for independent months first, then once more from ``phi`` with the estimated
+correlation.
 
 **Degrees of freedom.** Intervals and tests use the t distribution on Satterthwaite degrees
 of freedom that allow for both estimated quantities: ``phi``'s (``tr(MR)^2 / tr(MRMR)``,
 which is ``n - p`` for independent months) and ``rho``'s (the delta method, with the
 variance of the lag-1 correlation ``(1 - r1^2) / pairs`` carried through the bias
-correction). A coefficient whose variance depends strongly on ``rho`` (a long period, the
-trend) gets fewer degrees of freedom than a short one.
+correction, and at most ``(RHO_MAX / 2)^2``, the largest variance a quantity between 0 and
+``RHO_MAX`` can have). A coefficient whose variance depends strongly on ``rho`` (a long
+period, the trend) gets fewer degrees of freedom than a short one.
 
 Newey-West (HAC) standard errors were tried first and rejected: for a named period a few
 months long they rest on the residuals of those months alone, and in simulations their 95%
@@ -68,9 +80,10 @@ import pandas as pd
 import statsmodels.api as sm
 from scipy import optimize, stats
 
-#: The largest serial correlation used: beyond it R is close to singular and the month
-#: count of a 5-year series carries almost no information on it.
-RHO_MAX = 0.95
+#: The largest serial correlation used: a 5-year series carries almost no information
+#: beyond it, and with little variation beyond Poisson the estimate (the residuals' lag-1
+#: correlation divided by that small share) would otherwise run to 1 on noise.
+RHO_MAX = 0.8
 #: Step of the numerical derivative of a variance with respect to rho.
 _H = 0.01
 
@@ -98,6 +111,9 @@ class SerialCovariance:
         Satterthwaite degrees of freedom of ``phi``.
     var_rho
         Approximate variance of ``rho`` (delta method through the bias correction).
+    share
+        Mean share of a month's variance that is beyond Poisson (the latent variation
+        that is serially correlated), ``1 - mu / (phi V)``.
     """
 
     cov: pd.DataFrame
@@ -109,6 +125,7 @@ class SerialCovariance:
     df_scale: float
     var_rho: float
     _cov_up: np.ndarray  # the covariance at rho + h (same phi), for degrees of freedom
+    share: float = 1.0
 
     def df(self, contrast) -> float:
         """Satterthwaite degrees of freedom of a linear combination ``contrast @ b``.
@@ -136,15 +153,21 @@ class SerialCovariance:
                 "standard errors as for independent months (no two consecutive months "
                 "to estimate serial correlation)"
             )
+        if self.share <= 0:
+            return (
+                "standard errors as for independent months: no variation beyond chance "
+                "(Poisson) was found, so none that could carry over from month to month"
+            )
         if self.rho <= 0:
             return (
                 f"standard errors as for independent months: the residuals show no positive "
                 f"serial correlation (lag-1 correlation {self.lag1:.2f})"
             )
         return (
-            f"standard errors allow for serial correlation of the residuals (AR(1), "
-            f"correlation between consecutive months {self.rho:.2f}, corrected for the "
-            f"fitted terms from a lag-1 correlation of {self.lag1:.2f})"
+            f"standard errors allow for serial correlation: the months' variation beyond "
+            f"chance (about {self.share:.0%} of the monthly variance) is taken as AR(1) "
+            f"with correlation {self.rho:.2f} between consecutive months (from a lag-1 "
+            f"residual correlation of {self.lag1:.2f}, corrected for the fitted terms)"
         )
 
 
@@ -205,54 +228,78 @@ def ar1_covariance(
     lag = _lags(time, group)
     L = (lag == 1).astype(float)
     pairs = int(L.sum() // 2)
+    known = rho
+    # The share of each month's variance that is not Poisson noise, from the independent
+    # months' dispersion first, then from the dispersion allowing for the correlation.
+    phi = max(1.0, float(r @ r / np.trace(M)))
+    for _ in range(2):
+        share = np.clip(1 - mu / (phi * V), 0.0, 1.0)
 
-    def quad(R):
-        MRM = M @ R @ M
-        return MRM, float(np.trace(MRM))
+        def correlation(q: float, share=share) -> np.ndarray:
+            R_ = _correlation(q, lag) * np.sqrt(np.outer(share, share))
+            np.fill_diagonal(R_, 1.0)
+            return R_
 
-    if pairs:
-        lag1 = float((r @ L @ r / (2 * pairs)) / (r @ r / n))
-
-        N = M @ L @ M / (2 * pairs)  # r'Lr/(2 pairs) = e'Ne
-        D = M / n  # r'r/n = e'De (M is idempotent)
-
-        def expected_lag1(rho: float) -> float:
-            R_ = _correlation(rho, lag)
-            NR, DR = N @ R_, D @ R_
-            en, ed = np.trace(NR), np.trace(DR)
-            # E[N/D] to second order (Gaussian quadratic forms), not E[N]/E[D]: the ratio's
-            # own bias is of the same order as the fitted terms' (a few hundredths).
-            var_d = 2 * np.sum(DR * DR.T)
-            cov_nd = 2 * np.sum(NR * DR.T)
-            return float(en / ed - cov_nd / ed**2 + en * var_d / ed**3)
-
-        low, high = expected_lag1(0.0), expected_lag1(RHO_MAX)
-        if rho is not None:
-            pass
-        elif lag1 <= low:
-            rho = 0.0
-        elif lag1 >= high:
-            rho = RHO_MAX
+        if share.max() < 1e-9 and known is None:
+            # No variation beyond Poisson: nothing that could be serially correlated.
+            rho, lag1, var_rho = 0.0, _estimate_rho(r, M, L, pairs, correlation, 0.0)[1], 0.0
         else:
-            rho = float(optimize.brentq(lambda q: expected_lag1(q) - lag1, 0.0, RHO_MAX, xtol=1e-5))
-        at = min(rho, RHO_MAX - _H)
-        slope = (expected_lag1(at + _H) - expected_lag1(at)) / _H
-        var_rho = (1 - min(lag1**2, 0.99)) / pairs / max(slope, 1e-6) ** 2
-    else:
-        lag1, rho, var_rho = np.nan, rho or 0.0, 0.0
-    R = _correlation(rho, lag)
-    _, tr = quad(R)
+            rho, lag1, var_rho = _estimate_rho(r, M, L, pairs, correlation, known)
+        R = correlation(rho)
+        tr = float(np.trace(M @ R @ M))
+        dispersion = float(r @ r / tr)
+        phi = max(1.0, dispersion)
     MR = M @ R
     df_scale = float(np.trace(MR) ** 2 / np.sum(MR * MR.T))
-    dispersion = float(r @ r / tr)
-    phi = max(1.0, dispersion)
 
     def sandwich(R_):
         return phi * A_inv @ (Js.T @ R_ @ Js) @ A_inv
 
     cov = pd.DataFrame(sandwich(R), index=cols, columns=cols)
-    cov_up = sandwich(_correlation(min(rho + _H, 0.999), lag))
-    return SerialCovariance(cov, rho, lag1, phi, dispersion, pairs, df_scale, var_rho, cov_up)
+    cov_up = sandwich(correlation(min(rho + _H, 0.999)))
+    return SerialCovariance(
+        cov, rho, lag1, phi, dispersion, pairs, df_scale, var_rho, cov_up, float(np.mean(share))
+    )
+
+
+def _estimate_rho(r, M, L, pairs: int, correlation, known) -> tuple[float, float, float]:
+    """The latent correlation rho, the residuals' plain lag-1 correlation and Var(rho).
+
+    ``rho`` makes the lag-1 correlation the residuals would have (``E[r'Lr/2p] / E[r'r/n]``
+    to second order, ``r = M e``, ``Cov(e) = correlation(rho)``) equal the observed one; it
+    is kept between 0 and :data:`RHO_MAX`. ``known`` replaces the estimate.
+    """
+    n = len(r)
+    if not pairs:
+        return (known or 0.0), np.nan, 0.0
+    lag1 = float((r @ L @ r / (2 * pairs)) / (r @ r / n))
+    N = M @ L @ M / (2 * pairs)  # r'Lr/(2 pairs) = e'Ne
+    D = M / n  # r'r/n = e'De (M is idempotent)
+
+    def expected_lag1(q: float) -> float:
+        R_ = correlation(q)
+        NR, DR = N @ R_, D @ R_
+        en, ed = np.trace(NR), np.trace(DR)
+        # E[N/D] to second order (Gaussian quadratic forms), not E[N]/E[D]: the ratio's
+        # own bias is of the same order as the fitted terms' (a few hundredths).
+        var_d = 2 * np.sum(DR * DR.T)
+        cov_nd = 2 * np.sum(NR * DR.T)
+        return float(en / ed - cov_nd / ed**2 + en * var_d / ed**3)
+
+    if known is not None:
+        rho = float(known)
+    elif lag1 <= expected_lag1(0.0):
+        rho = 0.0
+    elif lag1 >= expected_lag1(RHO_MAX):
+        rho = RHO_MAX
+    else:
+        rho = float(optimize.brentq(lambda q: expected_lag1(q) - lag1, 0.0, RHO_MAX, xtol=1e-5))
+    at = min(rho, RHO_MAX - _H)
+    slope = (expected_lag1(at + _H) - expected_lag1(at)) / _H
+    var_rho = (1 - min(lag1**2, 0.99)) / pairs / max(slope, 1e-6) ** 2
+    # rho lies in [0, RHO_MAX], so its variance is at most (RHO_MAX / 2)^2 (Popoviciu): a
+    # bound that matters only when little of the variance is extra-Poisson.
+    return rho, lag1, min(var_rho, (RHO_MAX / 2) ** 2)
 
 
 def newey_west_covariance(jacobian, params, mu, y, alpha: float, maxlags: int) -> pd.DataFrame:
