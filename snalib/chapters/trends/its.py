@@ -781,6 +781,7 @@ def diagnostics_table(fits: list[ItsFit]) -> pd.DataFrame:
                 "scale": s.phi if s else np.nan,
                 "lag1_correlation": s.lag1 if s else np.nan,
                 "serial_correlation": s.rho if s else np.nan,
+                "extra_poisson_share": s.share if s else np.nan,
                 "standard_errors": s.words() if s else "",
                 "seasonality_f": joint.get("f", np.nan),
                 "seasonality_df1": joint.get("df1", np.nan),
