@@ -270,6 +270,162 @@ def test_a_period_wholly_without_events_is_left_out_of_the_model_not_a_crash():
     assert "too few events in this series during the period" in note
 
 
+def _poisson_step_width(y, periods, name):
+    """Width (log scale) of the plain Poisson GLM's 95% CI of a step: the reference."""
+    months = month_frame(START, END)
+    design = its_design(months, periods, n_full_months=len(months))
+    offset = np.log(1e6) + np.log(months["days"].to_numpy(float))
+    steps = design.columns_of("step")
+    res, _ = its.fit_step_glm(y, design.matrix, offset, its.sm.families.Poisson(), steps)
+    col = next(t.column for t in design.terms if t.period == name and t.kind == "step")
+    return 2 * 1.96 * float(res.bse[col])
+
+
+def _width(row) -> float:
+    return float(np.log(row["upper95"]) - np.log(row["lower95"]))
+
+
+def test_a_poisson_series_gets_poisson_width_intervals_and_an_overdispersed_one_wider():
+    """No pre-test: a Poisson series keeps (about) the Poisson interval, whichever way its
+    overdispersion tests fall, and an overdispersed one is never given it."""
+    rng = np.random.default_rng(21)
+    mu = expected_monthly(effects=[(LOCKDOWN, 0.65)])
+    ratios = []
+    for _ in range(8):
+        y = draw(rng, mu)
+        fit = fit_series(y, [LOCKDOWN])
+        ratios.append(
+            _width(step(fit, "Lockdown")) / _poisson_step_width(y, [LOCKDOWN], "Lockdown")
+        )
+        assert fit.serial.phi >= 1
+    # Never narrower; a few per cent wider from t on finite degrees of freedom, more when
+    # the residuals happen to look serially correlated (the price of not pre-testing).
+    assert min(ratios) >= 1.0 and np.mean(ratios) < 1.15 and max(ratios) < 1.35
+    y = draw(rng, mu, alpha=0.02)  # CV about 0.14 beyond Poisson at 500 a month
+    fit = fit_series(y, [LOCKDOWN])
+    assert fit.family == "negative binomial"
+    assert _width(step(fit, "Lockdown")) > 2 * _poisson_step_width(y, [LOCKDOWN], "Lockdown")
+
+
+def test_serially_correlated_months_widen_the_intervals_and_the_chapter_says_so():
+    from snalib.chapters.trends.serial import ar1_covariance
+    from snalib.simulations.its import frailty
+
+    rng = np.random.default_rng(22)
+    mu = expected_monthly(effects=[(LOCKDOWN, 0.65)])
+    y = rng.poisson(mu * frailty(rng, len(mu), 0.2, 0.6)).astype(float)
+    fit = fit_series(y, [LOCKDOWN])
+    assert fit.serial.rho > 0.3
+    used_mu = fit.fitted
+    independent = ar1_covariance(
+        fit.jacobian, used_mu, used_mu + fit.alpha * used_mu**2, y, np.arange(len(y)), rho=0.0
+    )
+    col = "step_1"
+    assert fit.cov.loc[col, col] > 1.2 * independent.cov.loc[col, col]
+    assert f"AR(1) serial correlation {fit.serial.rho:.2f}" in fit.model
+    diag = its.diagnostics_table([fit]).iloc[0]
+    assert diag["serial_correlation"] == pytest.approx(fit.serial.rho)
+    assert "allow for serial correlation" in diag["standard_errors"]
+    text = findings.diagnostics_sentences(its.diagnostics_table([fit]))
+    assert "allow for serial correlation" in text and "Ljung-Box" in text
+    assert "serial correlation" in findings.its_findings(fit, [LOCKDOWN])["sentence"]
+
+
+def test_missing_months_are_left_out_of_the_fit_and_the_gap_is_not_a_neighbour():
+    rng = np.random.default_rng(23)
+    mu = expected_monthly(effects=[(LOCKDOWN, 0.65)])
+    y = draw(rng, mu)
+    gappy = y.copy()
+    gappy[[20, 50]] = np.nan  # two months with no data file
+    fit = fit_series(gappy, [LOCKDOWN])
+    assert fit.estimated and fit.months_used == len(y) - 2
+    assert np.isfinite(fit.fitted).all()  # the line is drawn through the gap
+    assert fit.serial.pairs == len(y) - 1 - 4  # each gap removes two pairs of neighbours
+    # The same estimate as a model fitted to the 82 months alone.
+    months = month_frame(START, END)
+    keep = np.isfinite(gappy)
+    design = its_design(months[keep].reset_index(drop=True), [LOCKDOWN], n_full_months=84)
+    offset = np.log(1e6) + np.log(months["days"].to_numpy(float))[keep]
+    alone = its.fit_its(y[keep], offset, design, "Synthetic")
+    assert step(fit, "Lockdown")["rate_ratio"] == pytest.approx(
+        step(alone, "Lockdown")["rate_ratio"], rel=1e-6
+    )
+    assert alone.serial.pairs == fit.serial.pairs  # the months say where the gaps are
+    diag = its.diagnostics_table([fit])
+    assert diag["months_used"].iloc[0] == 82 and diag["months"].iloc[0] == 84
+    assert "2 missing months left out of the fit" in findings.diagnostics_sentences(diag)
+
+
+def test_a_period_whose_months_are_all_missing_is_left_out_with_the_reason():
+    rng = np.random.default_rng(24)
+    y = draw(rng, expected_monthly())
+    months = month_frame(START, END)
+    y[((months["month"] >= "2020-03") & (months["month"] <= "2020-06")).to_numpy()] = np.nan
+    fit = fit_series(y, [LOCKDOWN])
+    assert fit.estimated
+    e = fit.effects()
+    assert (
+        "every month of the period is missing" in e.loc[e["period"] == "Lockdown", "note"].iloc[0]
+    )
+
+
+def test_season_terms_are_one_profile_with_one_joint_test_not_eleven_tests():
+    rng = np.random.default_rng(25)
+    mu = expected_monthly(effects=[(LOCKDOWN, 0.65)])
+    fit = fit_series(draw(rng, mu), [LOCKDOWN])
+    e = fit.effects()
+    months = e[e["term_type"] == "season"]
+    assert len(months) == 11 and months["p_value"].isna().all()
+    assert months["note"].str.contains("tested jointly").all()
+    assert months["lower95"].notna().all()  # the profile keeps its intervals
+    profile = fit.season_profile()
+    assert list(profile["month"]) == ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug",
+                                      "Sep", "Oct", "Nov", "Dec"]  # fmt: skip
+    assert np.prod(profile["rate_ratio"]) == pytest.approx(1.0)  # against the average month
+    truth = SEASON / np.exp(np.log(SEASON).mean())
+    inside = (profile["lower95"] <= truth) & (truth <= profile["upper95"])
+    assert inside.sum() >= 10
+    assert profile.set_index("month").loc["Jul", "rate_ratio"] == pytest.approx(truth[6], abs=0.04)
+    joint = fit.season_test()
+    assert joint["df1"] == 11 and joint["p"] < 1e-6
+    table = its.season_table([fit])
+    assert len(table) == 12 and set(table.columns) >= {"rate_ratio", "lower95", "count_basis"}
+    diag = its.diagnostics_table([fit]).iloc[0]
+    assert diag["seasonality_p"] == pytest.approx(joint["p"])
+
+
+def test_the_joint_season_test_rejects_about_5_percent_of_series_without_a_season():
+    rng = np.random.default_rng(26)
+    flat = (
+        expected_monthly(effects=[(LOCKDOWN, 0.65)])
+        / SEASON[pd.PeriodIndex(month_frame(START, END)["month"], freq="M").month - 1]
+    )
+    rejected = sum(
+        fit_series(draw(rng, flat), [LOCKDOWN]).season_test()["p"] < 0.05 for _ in range(40)
+    )
+    assert rejected <= 6  # 5% of 40 is 2; binomial 99th percentile is 6
+
+
+def test_findings_say_how_named_periods_are_read_one_by_one_and_together():
+    rng = np.random.default_rng(27)
+    mu = expected_monthly(effects=[(LOCKDOWN, 0.65), (EASING, 0.85)])
+    fit = fit_series(draw(rng, mu), [LOCKDOWN, EASING])
+    fdr = findings.its_findings(fit, [LOCKDOWN, EASING], "fdr")["sentence"]
+    assert "fixed in advance in the parameters" in fdr
+    assert "Across 2 named periods, the false discovery rate (Benjamini-Hochberg)" in fdr
+    holm = findings.its_findings(fit, [LOCKDOWN, EASING], "holm")["sentence"]
+    assert "the family-wise error rate (Holm) is controlled at 5%" in holm
+    title = findings.effects_findings(fit.effects(), "Synthetic", "holm")["title"]
+    assert "of 2 named periods (family-wise error rate controlled at 5%)" in title
+    one = findings.its_findings(fit_series(draw(rng, mu), [LOCKDOWN]), [LOCKDOWN])["sentence"]
+    assert "fixed in advance" in one and "Across" not in one
+    found = findings.season_findings(
+        its.season_table([fit]), its.diagnostics_table([fit]), "Synthetic", "fdr"
+    )
+    assert found["title"].startswith("Synthetic: July is +")
+    assert "one joint test" in found["sentence"] and "F = " in found["sentence"]
+
+
 def _coverage(n_sims: int, effect: float, alpha: float, seed: int) -> tuple[float, float]:
     """Share of simulated series whose 95% CI covers ``effect``; share significant at 5%."""
     rng = np.random.default_rng(seed)
@@ -424,6 +580,38 @@ def test_parallel_trends_check_fails_when_the_areas_diverged_before_the_period()
     )
     assert result.pre_trend[0] == pytest.approx(1.10, abs=0.03) and not result.parallel
     assert "parallel trends check fails" in findings.did_findings(result)["sentence"]
+
+
+def test_did_leaves_out_missing_months_and_says_what_its_interval_allows_for():
+    data = synthetic_area(7)
+    mask = data.series_mask("serious_violence")
+    panel = did.did_panel(data, mask, LOCAL)
+    full = did.estimate_did(panel, LOCAL, "Serious violence")
+    gappy = panel.copy()
+    gappy.loc[gappy["month"].isin(["2017-05", "2019-11"]), "count"] = np.nan
+    result = did.estimate_did(gappy, LOCAL, "Serious violence")
+    assert result.estimated and result.lower95 <= 0.85 <= result.upper95
+    assert result.rate_ratio != full.rate_ratio  # the months were really left out
+    assert result.rate_ratio == pytest.approx(full.rate_ratio, abs=0.03)
+    assert result.pre_months == full.pre_months - 2
+    # Two areas, each with two gaps: 2 x (83 - 4) pairs of neighbouring months.
+    assert result.fit.serial.pairs == 2 * (83 - 4)
+    model = did.did_table([result])["model"].iloc[0]
+    assert model.startswith("difference-in-differences, ") and "within each area" in model
+    sentence = findings.did_findings(result)["sentence"]
+    assert "allows for overdispersion" in sentence and "serial correlation" in sentence
+
+
+def test_did_findings_say_each_local_comparison_is_fixed_in_advance():
+    data = synthetic_area(8)
+    results = [
+        did.difference_in_differences(data, data.series_mask(s.key), LOCAL, s.label)
+        for s in data.main[:2]
+    ]
+    text = findings.did_together(results, "fdr")
+    assert text.startswith("Each local period is a comparison fixed in advance")
+    assert "Across 2 comparisons, the false discovery rate (Benjamini-Hochberg)" in text
+    assert "Across" not in findings.did_together(results[:1], "fdr")
 
 
 @pytest.mark.slow

@@ -64,6 +64,11 @@ class TrendsChapter:
     def headline(self) -> str:
         return self.data.headline.label
 
+    @property
+    def comparisons(self) -> str:
+        """``params.statistics.multiple_comparisons``: "fdr" or "holm"."""
+        return self.run.params.statistics.multiple_comparisons
+
     # ------------------------------------------------------------------ shared results
     @property
     def multiple_comparisons(self) -> str:
@@ -89,7 +94,7 @@ class TrendsChapter:
 
     @cached_property
     def _its_found(self) -> dict[str, str]:
-        return findings.its_findings(self.fits[0], self.data.periods)
+        return findings.its_findings(self.fits[0], self.data.periods, self.comparisons)
 
     @cached_property
     def _effects(self) -> pd.DataFrame:
@@ -376,7 +381,7 @@ class TrendsChapter:
     def effects_figure(self) -> Output:
         """``figures/trend_effects``: forest plot of the named periods' rate ratios."""
         published = self.effects.frame
-        found = findings.effects_findings(self._effects, self.headline)
+        found = findings.effects_findings(self._effects, self.headline, self.comparisons)
         if not found["alt"]:
             return found["title"] + "."
         fig = charts.effects_chart(published, found["title"])
@@ -403,9 +408,48 @@ class TrendsChapter:
             labels={"term": "Term"},
         )
 
+    @cached_property
+    def _diagnostics(self) -> pd.DataFrame:
+        return its.diagnostics_table(self.fits)
+
+    def season_profile(self) -> Output | list[Output]:
+        """``tables/trend_model_season.csv`` and its chart: the model's seasonal profile.
+
+        The month terms of the trend model are shown as one profile with intervals and one
+        joint test per series, not as eleven tests.
+        """
+        profile = its.season_table(self.fits)
+        if profile.empty:
+            return (
+                "No seasonal profile from the trend model: it has seasonal terms only with "
+                "at least 24 full months, and this series has "
+                f"{self.data.full_months}."
+            )
+        published = self.run.publish_table(
+            profile,
+            "trend_model_season",
+            counts=["count_basis"],
+            rates={c: "count_basis" for c in ("rate_ratio", "lower95", "upper95")},
+            caption="Trend model: rate in each calendar month against the average month (95% CI)",
+        )
+        found = findings.season_findings(
+            profile, self._diagnostics, self.headline, self.comparisons
+        )
+        fig = charts.season_profile_chart(published.frame, found["title"])
+        figure = self.run.publish_figure(
+            fig,
+            "trend_model_season",
+            title=found["title"],
+            alt=found["alt"],
+            data=published.frame,
+            counts=["count_basis"],
+            rates={c: "count_basis" for c in ("rate_ratio", "lower95", "upper95")},
+        )
+        return [figure, found["sentence"]]
+
     def diagnostics(self) -> list[str]:
         """``tables/trend_model_diagnostics.csv``, in words, and the periods not estimated."""
-        table = its.diagnostics_table(self.fits)
+        table = self._diagnostics
         self.run.publish_table(
             table,
             "trend_model_diagnostics",
@@ -451,7 +495,12 @@ class TrendsChapter:
                     rates={"rate_per_100k_year": "count"},
                 )
             )
-        out.append("\n\n".join(findings.did_findings(r)["sentence"] for r in results))
+        out.append(
+            "\n\n".join(
+                [findings.did_findings(r)["sentence"] for r in results]
+                + [findings.did_together(results, self.comparisons)]
+            )
+        )
         return out
 
     # ------------------------------------------------------------------ forecast

@@ -200,6 +200,44 @@ def effects_chart(effects: pd.DataFrame, title: str):
     return fig
 
 
+def season_profile_chart(profile: pd.DataFrame, title: str):
+    """The trend model's seasonal profile: each calendar month's rate against the average
+    month, with its 95% interval, one marker and line style per main series."""
+    use_style()
+    profile = profile.assign(
+        **{
+            c: pd.to_numeric(profile[c], errors="coerce")
+            for c in ("rate_ratio", "lower95", "upper95")
+        }
+    )  # suppressed values ([u]) are not drawn
+    series = list(dict.fromkeys(profile["series"]))
+    months = list(dict.fromkeys(profile["month"]))
+    fig, ax = plt.subplots(figsize=(10, 4.6))
+    offsets = np.linspace(-0.2, 0.2, len(series)) if len(series) > 1 else [0.0]
+    for k, (name, off) in enumerate(zip(series, offsets, strict=True)):
+        sub = profile[profile["series"] == name].set_index("month").reindex(months)
+        x = np.arange(len(months)) + off
+        rr = sub["rate_ratio"].to_numpy(float)
+        ax.errorbar(
+            x,
+            rr,
+            yerr=[rr - sub["lower95"].to_numpy(float), sub["upper95"].to_numpy(float) - rr],
+            fmt=MARKERS[k % len(MARKERS)],
+            ls=LINESTYLES[k % len(LINESTYLES)],
+            color=PALETTE[k % len(PALETTE)],
+            ms=5,
+            capsize=2,
+            lw=1.2,
+            label=name,
+        )
+    ax.axhline(1, color="#505A5F", lw=1)
+    ax.set_xticks(np.arange(len(months)), months)
+    ax.set_ylabel("Rate against the average month (95% CI)")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=2)
+    finish(fig, title)
+    return fig
+
+
 def stl_chart(decompositions: dict[str, pd.DataFrame], title: str, *, threshold=None):
     """STL components: a row per series; observed with trend, seasonal, remainder."""
     use_style()

@@ -111,14 +111,45 @@ def seasonal_terms(months: pd.DataFrame, n_full_months: int) -> tuple[pd.DataFra
     return pd.DataFrame(index=months.index), "none (fewer than 24 full months)"
 
 
+def season_basis(columns) -> np.ndarray:
+    """The seasonal columns' values in each calendar month (12 rows, January first).
+
+    Month-of-year indicators (``month_Feb`` ...) are 1 in their month; Fourier terms
+    (``fourier_sin1``, ``fourier_cos2`` ...) are the sine or cosine of their harmonic, as
+    :func:`seasonal_terms` writes them.
+    """
+    angle = 2 * np.pi * np.arange(12) / 12
+    basis = np.zeros((12, len(columns)))
+    for j, col in enumerate(columns):
+        if col.startswith("month_"):
+            basis[MONTH_NAMES.index(col[6:]), j] = 1.0
+        elif col.startswith("fourier_"):
+            wave, k = col[8:11], int(col[11:])
+            basis[:, j] = np.sin(k * angle) if wave == "sin" else np.cos(k * angle)
+        else:
+            raise ValueError(f"{col} is not a seasonal column")
+    return basis
+
+
 @dataclass
 class Design:
-    """A design matrix with its terms and the periods left out (with reasons)."""
+    """A design matrix with its terms and the periods left out (with reasons).
+
+    ``months`` holds the month (``YYYY-MM``) of each row, so that a model can tell
+    consecutive months from months either side of a gap.
+    """
 
     matrix: pd.DataFrame
     terms: list[Term]
     skipped: list[Skipped]
     seasonal: str
+    months: np.ndarray | None = None
+
+    def month_numbers(self) -> np.ndarray:
+        """Each row's month as an integer (consecutive months differ by 1)."""
+        if self.months is None:
+            return np.arange(len(self.matrix), dtype=float)
+        return pd.PeriodIndex(self.months, freq="M").asi8.astype(float)
 
     def columns_of(self, kind: str) -> list[str]:
         return [t.column for t in self.terms if t.kind == kind]
@@ -133,6 +164,7 @@ class Design:
             [t for t in self.terms if t not in gone],
             [*self.skipped, *(Skipped(period, t.kind, reason) for t in gone)],
             self.seasonal,
+            self.months,
         )
 
 
@@ -280,7 +312,7 @@ def its_design(
             continue
         matrix = candidate
         kept.append(term)
-    return Design(matrix, terms + kept, skipped, seasonal)
+    return Design(matrix, terms + kept, skipped, seasonal, months["month"].to_numpy())
 
 
 def interruption_effect(terms: list[Term], params, periods, months: pd.DataFrame) -> np.ndarray:

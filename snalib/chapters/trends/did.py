@@ -10,9 +10,15 @@ only) and modelled together:
 with one fixed effect ``a_m`` per month, which absorbs everything the two groups share:
 trend, seasonality, national lockdowns; ``x_m`` is the share of the month's days in the
 period. ``RR`` is the rate ratio inside the area during the period relative to what the
-outside area implies (the difference-in-differences on the log scale). The family is
-chosen by the same overdispersion tests as the trend model (NB ``alpha``: the
-Cameron-Trivedi moment estimate), with the same small-sample correction.
+outside area implies (the difference-in-differences on the log scale).
+
+**Family and standard errors** as in the trend model (:func:`snalib.chapters.trends.its.fit_counts`):
+overdispersion is always allowed for (NB2 ``alpha`` by maximum likelihood, 0 when the
+Cameron-Trivedi moment estimate is not positive; scale at least 1) and so is serial
+correlation: the Pearson residuals of each area are AR(1) in calendar months, the two
+areas' residuals uncorrelated given the month effects (:mod:`snalib.chapters.trends.serial`),
+with t intervals on Satterthwaite degrees of freedom. A month with no count (a missing
+public-data file) is left out of both areas.
 
 **Parallel trends.** The estimate assumes that, without the local period, the ratio of
 the inside to the outside rate would have stayed constant. The check fits, on the months
@@ -32,11 +38,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
-from scipy import stats
 
 from snalib.chapters.trends.design import exposure, slope_exposure
-from snalib.chapters.trends.its import MIN_EVENTS, Z95, fit_step_glm, overdispersion_test
+from snalib.chapters.trends.its import MIN_EVENTS, CountFit, FitFailed, StepDiverged, fit_counts
+from snalib.chapters.trends.serial import t_interval
 
 #: The parallel trends check needs this many months before the period.
 MIN_PRE_MONTHS = 12
@@ -60,6 +65,7 @@ class DidResult:
     pre_months: int = 0
     sensitivity: tuple[float, float, float, float] | None = None
     reason: str = ""
+    fit: CountFit | None = None
 
     @property
     def estimated(self) -> bool:
@@ -70,6 +76,16 @@ class DidResult:
         """True when the pre-period trend difference is not significant at 5%."""
         return None if self.pre_trend is None else bool(self.pre_trend[3] >= 0.05)
 
+    def model_words(self) -> str:
+        """The ``model`` column: design, family, scale and what the errors allow for."""
+        words = f"difference-in-differences, {self.family} GLM with month fixed effects"
+        if self.fit is not None:
+            words += (
+                f" (scale {self.fit.serial.phi:.2f}; {self.fit.covariance_words()} within "
+                "each area)"
+            )
+        return words
+
     def rows(self) -> list[dict]:
         """Rows of ``tables/trend_local_did.csv``."""
         inside = self.panel[self.panel["inside"] == 1]
@@ -78,7 +94,7 @@ class DidResult:
             "series": self.series,
             "period": self.period,
             "area_codes": " ".join(self.area_codes),
-            "model": f"difference-in-differences, {self.family} GLM with month fixed effects",
+            "model": self.model_words(),
             "events_inside_during": float(inside.loc[during, "count"].sum()),
         }
         out = [
@@ -170,40 +186,22 @@ def did_panel(data, mask: np.ndarray, period) -> pd.DataFrame:
     return panel
 
 
-def _fit(y, x, offset):
-    """Poisson GLM, or NB2 GLM when the overdispersion tests reject (as in the trend model).
-
-    Returns the results, the family's name, a covariance scale and the degrees of freedom
-    for t intervals (None for normal intervals). The NB ``alpha`` is the Cameron-Trivedi
-    moment estimate; as in the trend model, the NB covariance is scaled by the Pearson
-    dispersion when above 1 and intervals use t.
-    """
+def _fit(panel: pd.DataFrame, x: pd.DataFrame, offset) -> CountFit:
+    """The count GLM of :func:`snalib.chapters.trends.its.fit_counts` on a panel: AR(1)
+    serial correlation within each area (``inside``), by calendar month."""
     steps = [c for c in ("exposure",) if c in x.columns]  # the local step acts on days
-    pois, _ = fit_step_glm(y, x, offset, sm.families.Poisson(), steps)
-    test = overdispersion_test(y, pois.fittedvalues, int(pois.df_resid))
-    if not test.overdispersed:
-        return pois, "Poisson", 1.0, None
-    nb, _ = fit_step_glm(
-        y, x, offset, sm.families.NegativeBinomial(alpha=max(test.alpha, 1e-4)), steps
-    )
-    if getattr(nb, "converged", True) and np.isfinite(nb.params).all():
-        scale = max(1.0, float(nb.pearson_chi2 / nb.df_resid))
-        return nb, "negative binomial", scale, float(nb.df_resid)
-    quasi, _ = fit_step_glm(y, x, offset, sm.families.Poisson(), steps, scale="X2")
-    return quasi, "quasi-Poisson (fallback)", 1.0, float(quasi.df_resid)
+    time = pd.PeriodIndex(panel["month"], freq="M").asi8.astype(float)
+    return fit_counts(panel["count"], x, offset, steps, time, group=panel["inside"].to_numpy())
 
 
-def _estimate(fitted, column: str) -> tuple[float, float, float, float]:
-    res, _, scale, df = fitted
-    b = float(res.params[column])
-    se = float(res.bse[column]) * np.sqrt(scale)
+def _estimate(fitted: CountFit, column: str) -> tuple[float, float, float, float]:
+    """Rate ratio, 95% interval and p-value of one coefficient (t, Satterthwaite df)."""
+    b = float(fitted.params[column])
+    se = float(np.sqrt(fitted.serial.cov.loc[column, column]))
     if not se > 0:
         return (np.exp(b), np.nan, np.nan, np.nan)
-    if df is None:
-        crit, p = Z95, float(2 * stats.norm.sf(abs(b / se)))
-    else:
-        crit, p = float(stats.t.ppf(0.975, df)), float(2 * stats.t.sf(abs(b / se), df))
-    return (np.exp(b), np.exp(b - crit * se), np.exp(b + crit * se), p)
+    lo, hi, p = t_interval(b, se, fitted.serial.df_of(column))
+    return (np.exp(b), np.exp(lo), np.exp(hi), p)
 
 
 def _design(panel: pd.DataFrame, extra: list[str]) -> pd.DataFrame:
@@ -214,12 +212,21 @@ def _design(panel: pd.DataFrame, extra: list[str]) -> pd.DataFrame:
 
 def difference_in_differences(data, mask: np.ndarray, period, series: str) -> DidResult:
     """The estimate, its 95% CI and the parallel trends check (module docstring)."""
-    panel = did_panel(data, mask, period)
+    return estimate_did(did_panel(data, mask, period), period, series)
+
+
+def estimate_did(panel: pd.DataFrame, period, series: str, *, checks: bool = True) -> DidResult:
+    """The difference-in-differences of a panel (:func:`did_panel`'s columns).
+
+    Months with a missing count in either area (NaN) and rows without population are left
+    out of the models. ``checks=False`` leaves out the parallel trends check and the
+    sensitivity model (simulations of the main estimate's coverage).
+    """
     result = DidResult(series, period.name, list(period.area_codes), panel)
     inside = panel[panel["inside"] == 1]
     outside = panel[panel["inside"] == 0]
-    # Months without data (NaN counts: gaps, not zeros) are left out of the fit.
-    usable = ((panel["population"] > 0) & panel["count"].notna()).to_numpy()
+    missing = panel.loc[panel["count"].isna(), "month"]
+    usable = ((panel["population"] > 0) & ~panel["month"].isin(missing)).to_numpy()
     if inside["population"].sum() == 0 or outside["population"].sum() == 0:
         result.reason = "not estimated: no population inside or outside the area"
         return result
@@ -230,14 +237,21 @@ def difference_in_differences(data, mask: np.ndarray, period, series: str) -> Di
         result.reason = f"not estimated: fewer than {MIN_EVENTS} events inside or outside"
         return result
     fit_panel = panel[usable].reset_index(drop=True)
+    if fit_panel.loc[fit_panel["inside"] == 1, "exposure"].sum() == 0:
+        result.reason = "not estimated: every month of the period is missing"
+        return result
     offset = np.log(fit_panel["population"]) + np.log(fit_panel["days"])
     terms = ["exposure"] + (["slope"] if period.effect == "step_and_slope" else [])
     try:
-        fitted = _fit(fit_panel["count"], _design(fit_panel, terms), offset)
+        fitted = _fit(fit_panel, _design(fit_panel, terms), offset)
+    except StepDiverged:
+        result.reason = "not estimated: too few events inside the area during the period"
+        return result
     except (np.linalg.LinAlgError, ValueError) as exc:
         result.reason = f"not estimated: the model failed ({type(exc).__name__})"
         return result
-    result.family = fitted[1]
+    result.fit = fitted
+    result.family = fitted.family
     result.rate_ratio, result.lower95, result.upper95, result.p_value = _estimate(
         fitted, "exposure"
     )
@@ -246,21 +260,21 @@ def difference_in_differences(data, mask: np.ndarray, period, series: str) -> Di
     # Parallel trends: months wholly before the period.
     pre = fit_panel[pd.to_datetime(fit_panel["month"] + "-01") < _month_start(period.start)]
     result.pre_months = int(pre["month"].nunique())
-    if result.pre_months >= MIN_PRE_MONTHS:
+    if checks and result.pre_months >= MIN_PRE_MONTHS:
         pre = pre.assign(trend_gap=pre["inside"] * pre["years"]).reset_index(drop=True)
         pre_offset = np.log(pre["population"]) + np.log(pre["days"])
         try:
             result.pre_trend = _estimate(
-                _fit(pre["count"], _design(pre, ["trend_gap"]), pre_offset), "trend_gap"
+                _fit(pre, _design(pre, ["trend_gap"]), pre_offset), "trend_gap"
             )
-        except (np.linalg.LinAlgError, ValueError):
+        except (np.linalg.LinAlgError, ValueError, FitFailed):
             result.pre_trend = None
         sens = fit_panel.assign(trend_gap=fit_panel["inside"] * fit_panel["years"])
         try:
             result.sensitivity = _estimate(
-                _fit(sens["count"], _design(sens, terms + ["trend_gap"]), offset), "exposure"
+                _fit(sens, _design(sens, terms + ["trend_gap"]), offset), "exposure"
             )
-        except (np.linalg.LinAlgError, ValueError):
+        except (np.linalg.LinAlgError, ValueError, FitFailed):
             result.sensitivity = None
     return result
 

@@ -227,8 +227,12 @@ def missing_note(data) -> str:
 # --------------------------------------------------------------------------- models
 
 
-def its_findings(fit, periods) -> dict[str, str]:
-    """Title, alt and sentence of the interrupted time series chart of one series."""
+def its_findings(fit, periods, method: str = "fdr") -> dict[str, str]:
+    """Title, alt and sentence of the interrupted time series chart of one series.
+
+    ``method`` (``params.statistics.multiple_comparisons``) controls the reading of the
+    named periods together (:func:`periods_together`).
+    """
     label = fit.series
     effects = fit.effects()
     steps = effects[(effects["term_type"] == "step") & effects["rate_ratio"].notna()]
@@ -283,6 +287,9 @@ def its_findings(fit, periods) -> dict[str, str]:
             else " With fewer than 24 months the trend cannot be separated from the time of "
             "year: part of it may be the seasonal pattern."
         )
+        + ("\n\n" + periods_together(steps, method) if items else "")
+        + "\n\n"
+        + intervals_sentence(fit)
     )
     alt = (
         f"Monthly counts of {label.lower()} as points, the model's fitted line, and a dashed "
@@ -292,17 +299,77 @@ def its_findings(fit, periods) -> dict[str, str]:
     return {"title": title, "alt": alt, "sentence": sentence}
 
 
-def effects_findings(effects: pd.DataFrame, headline: str) -> dict[str, str]:
+def periods_together(steps: pd.DataFrame, method: str) -> str:
+    """How the named periods' intervals are read: one at a time, and together.
+
+    ``steps``: the estimated step rows of one series' effects table. Each period is a
+    question fixed in advance (it is named in the parameters), so its interval is read on
+    its own; a reader who scans them all for the significant ones is told how many remain
+    with ``method`` (:func:`snalib.stats.multiple.adjust`) controlled across them.
+    """
+    n = len(steps)
+    one_by_one = (
+        "Each named period is a question fixed in advance in the parameters, so its interval "
+        "is read on its own, not adjusted for the other periods."
+    )
+    if n < 2:
+        return one_by_one
+    adjusted = adjust(steps["p_value"].to_numpy(dtype=float), method)
+    named = [esc(p) for p, sig in zip(steps["period"], adjusted.significant, strict=True) if sig]
+    together = (
+        f"Read together, {len(named)} of the {n} periods {_verb(len(named))} significantly "
+        "from what the trend and season imply"
+        + (f" ({', '.join(named)})" if named else "")
+        + f". {describe(adjusted, 'named periods')}"
+    )
+    return f"{one_by_one} {together}"
+
+
+def _verb(k: int, singular: str = "differs", plural: str = "differ") -> str:
+    return singular if k == 1 else plural
+
+
+def intervals_sentence(fit) -> str:
+    """What the model's intervals allow for: overdispersion (scale) and serial correlation."""
+    if not fit.estimated or fit.serial is None:
+        return ""
+    family = {
+        "negative binomial": f"a negative binomial model (NB2 alpha {fit.alpha or 0:.4f})",
+        "Poisson": "a Poisson model (no variation beyond Poisson was estimated)",
+    }.get(fit.family, f"a {fit.family} model")
+    return (
+        f"Confidence intervals come from {family} whose variances are multiplied by "
+        f"{fit.serial.phi:.2f} (the Pearson dispersion, never below 1); "
+        f"{fit.serial.words()}. They use the t distribution on Satterthwaite degrees of "
+        "freedom. Overdispersion and serial correlation are allowed for whatever the "
+        "diagnostic tests below say."
+    )
+
+
+def effects_findings(effects: pd.DataFrame, headline: str, method: str = "fdr") -> dict[str, str]:
+    """Title and alt text of the forest plot. The count of periods significantly below the
+    trend in the title controls ``method`` (FDR or Holm) across the headline's periods."""
     steps = effects[(effects["term_type"] == "step") & effects["rate_ratio"].notna()]
     head = steps[steps["series"] == headline]
     if head.empty:
         return {"title": f"{headline}: no named period could be estimated", "alt": ""}
-    below = head[head["upper95"] < 1]
-    low = head.loc[head["rate_ratio"].idxmin()]
-    title = (
-        f"{headline} was significantly lower than the trend implied in {len(below)} of "
-        f"{len(head)} named periods, most of all in {low['period']} ({pct(low['rate_ratio'])})"
-    )
+    adjusted = adjust(head["p_value"].to_numpy(dtype=float), method)
+    below = head[adjusted.significant & (head["upper95"] < 1).to_numpy()]
+    control = {"fdr": "false discovery rate", "holm": "family-wise error rate"}[method]
+    if below.empty:
+        low = head.loc[head["rate_ratio"].idxmin()]
+        title = (
+            f"{headline} was not significantly lower than the trend implied in any of "
+            f"{len(head)} named periods ({control} controlled at 5%); the lowest rate ratio "
+            f"was in {low['period']} ({pct(low['rate_ratio'])})"
+        )
+    else:
+        low = below.loc[below["rate_ratio"].idxmin()]
+        title = (
+            f"{headline} was significantly lower than the trend implied in {len(below)} of "
+            f"{len(head)} named periods ({control} controlled at 5%), most of all in "
+            f"{low['period']} ({pct(low['rate_ratio'])})"
+        )
     alt = (
         f"Forest plot of rate ratios with 95% confidence intervals on a log scale, one row per "
         f"named period ({steps['period'].nunique()}) and one marker shape per series "
@@ -340,45 +407,53 @@ def effects_wide(published: pd.DataFrame) -> pd.DataFrame:
 
 
 def diagnostics_sentences(diag: pd.DataFrame) -> str:
-    """Overdispersion, autocorrelation and convergence, per series, in words."""
+    """Overdispersion, serial correlation, seasonality and convergence, per series, in words.
+
+    The tests are diagnostics: the sentence says what the model allowed for regardless.
+    """
     lines = []
     for _, r in diag.iterrows():
         if r["family"] == "not estimated":
             lines.append(f"**{esc(r['series'])}**: not estimated ({esc(r['note'])}).")
             continue
-        if r["family"] == "Poisson":
-            disp = (
-                f"Poisson model: no significant overdispersion (Pearson dispersion "
-                f"{r['pearson_dispersion']:.2f}, {pval(r['pearson_p'])}; Cameron-Trivedi "
-                f"{pval(r['overdispersion_p'])})"
-            )
-        elif r["family"] == "negative binomial":
-            disp = (
-                f"negative binomial model: overdispersion found (Pearson dispersion "
-                f"{r['pearson_dispersion']:.2f}, {pval(r['pearson_p'])}; Cameron-Trivedi "
-                f"{pval(r['overdispersion_p'])}; NB2 alpha {r['nb_alpha']:.4f})"
-            )
+        tests = (
+            f"Pearson dispersion {r['pearson_dispersion']:.2f} ({pval(r['pearson_p'])}), "
+            f"Cameron-Trivedi test {pval(r['overdispersion_p'])}"
+        )
+        if r["family"] == "negative binomial":
+            disp = f"negative binomial model (NB2 alpha {r['nb_alpha']:.4f}; {tests})"
+        elif r["family"] == "Poisson":
+            disp = f"Poisson model: no variation beyond Poisson was estimated ({tests})"
         else:
-            disp = f"{r['family']} model (Pearson dispersion {r['pearson_dispersion']:.2f})"
+            disp = f"{r['family']} model ({tests})"
+        disp += f"; variances multiplied by {r['scale']:.2f} (dispersion, at least 1)"
         lb_p = r["ljung_box_p"]
         if np.isfinite(lb_p):
             auto = (
                 f"Ljung-Box test of residual autocorrelation up to lag {int(r['ljung_box_lags'])}: "
                 f"{pval(lb_p)}"
-                + (
-                    " (significant: confidence intervals may be too narrow)"
-                    if lb_p < 0.05
-                    else " (no significant autocorrelation)"
-                )
             )
         else:
             auto = "too few months for the Ljung-Box test"
+        serial = f"{auto}; {esc(r['standard_errors'])}"
+        season = ""
+        if np.isfinite(r.get("seasonality_p", np.nan)):
+            season = (
+                f"; seasonality, one joint test of the {int(r['seasonality_df1'])} seasonal "
+                f"terms: F = {r['seasonality_f']:.1f}, {pval(r['seasonality_p'])}"
+            )
+        missing = int(r["months"]) - int(r.get("months_used", r["months"]))
+        gaps = (
+            f"; {missing} missing month{'s' if missing > 1 else ''} left out of the fit"
+            if missing > 0
+            else ""
+        )
         fallback = (
             "fitted without fallback"
             if r["fallbacks"] == "none"
             else f"fallbacks: {esc(r['fallbacks'])}"
         )
-        lines.append(f"**{esc(r['series'])}**: {disp}; {auto}; {fallback}.")
+        lines.append(f"**{esc(r['series'])}**: {disp}; {serial}{season}{gaps}; {fallback}.")
     return bullet_list(lines)
 
 
@@ -474,6 +549,59 @@ def profile_findings(profile: pd.DataFrame, headline: str) -> dict[str, str]:
     return {"title": title, "alt": alt, "sentence": sentence}
 
 
+def season_findings(
+    profile: pd.DataFrame, diag: pd.DataFrame, headline: str, method: str = "fdr"
+) -> dict[str, str]:
+    """Title, alt and sentence of the trend model's seasonal profile.
+
+    ``profile``: :func:`snalib.chapters.trends.its.season_table`; ``diag``: the diagnostics
+    table, whose ``seasonality_*`` columns hold each series' one joint test. With several
+    series, the joint tests are read together with ``method`` controlled.
+    """
+    head = profile[profile["series"] == headline]
+    if head.empty:
+        head = profile[profile["series"] == profile["series"].iloc[0]]
+        headline = head["series"].iloc[0]
+    hi = head.loc[head["rate_ratio"].idxmax()]
+    lo = head.loc[head["rate_ratio"].idxmin()]
+    title = (
+        f"{headline}: {MONTHS[hi['month']]} is {pct(hi['rate_ratio'])} and "
+        f"{MONTHS[lo['month']]} {pct(lo['rate_ratio'])} against an average month, allowing for "
+        "the trend and the named periods"
+    )
+    tests = diag[diag["series"].isin(profile["series"]) & diag["seasonality_p"].notna()]
+    items = [
+        f"{esc(r['series'])}: F = {r['seasonality_f']:.1f} on {int(r['seasonality_df1'])} and "
+        f"{r['seasonality_df2']:.0f} degrees of freedom, {pval(r['seasonality_p'])}"
+        for _, r in tests.iterrows()
+    ]
+    together = ""
+    if len(tests) > 1:
+        adjusted = adjust(tests["seasonality_p"].to_numpy(dtype=float), method)
+        together = (
+            f" Read together, {adjusted.n_significant} of the {len(tests)} series "
+            f"{_verb(adjusted.n_significant, 'has', 'have')} a significant seasonal pattern. "
+            f"{describe(adjusted, 'series')}"
+        )
+    sentence = (
+        "The trend model's seasonal terms, read as one profile: the rate per day in each "
+        "calendar month against the average month (the geometric mean of the twelve), "
+        "allowing for the trend, the population and the named periods, with 95% intervals "
+        f"(`tables/trend_model_season.csv`). For {esc(headline.lower())}, "
+        f"{MONTHS[hi['month']]} is highest, {ci(hi['rate_ratio'], hi['lower95'], hi['upper95'])} "
+        f"times the average month, and {MONTHS[lo['month']]} lowest, "
+        f"{ci(lo['rate_ratio'], lo['lower95'], lo['upper95'])}. "
+        "Seasonality is tested once per series, by one joint test that all its seasonal terms "
+        "are zero, not month by month:\n\n" + bullet_list(items) + "\n\n" + together.strip()
+    ).strip()
+    alt = (
+        "Chart of the rate in each calendar month against the average month (1 = average), "
+        "January to December, with 95% intervals as error bars, one marker and line style "
+        f"per series ({profile['series'].nunique()})."
+    )
+    return {"title": title, "alt": alt, "sentence": sentence}
+
+
 def _count_words(part: int, whole: int, rule) -> str:
     """ "part of whole crimes (share%)", as published: no share beside a withheld count."""
     if rule is None:
@@ -563,13 +691,20 @@ def did_findings(result) -> dict[str, str]:
     if result.sensitivity is not None:
         s_rr, s_lo, s_hi, _ = result.sensitivity
         sens = f" Allowing the two areas different linear trends gives {ci(s_rr, s_lo, s_hi)}."
+    errors = ""
+    if result.fit is not None:
+        errors = (
+            f" The interval allows for overdispersion (variances multiplied by the dispersion, "
+            f"{result.fit.serial.phi:.2f}, at least 1) and for serial correlation within each "
+            f"area; {result.fit.serial.words()}."
+        )
     sentence = (
         f"Difference-in-differences ({esc(result.family)} model with a fixed effect for every "
         f"month, so national lockdowns, trend and season cancel out): during "
         f"{esc(result.period)}, {esc(result.series.lower())} inside the area "
         f"({esc(' '.join(result.area_codes))}) was at a rate ratio of "
         f"{ci(rr, result.lower95, result.upper95)} relative to the rest of the force, i.e. "
-        f"{words}. {parallel}.{sens}"
+        f"{words}. {parallel}.{sens}{errors}"
     )
     alt = (
         "Two line charts sharing a time axis: top, monthly rates per 100,000 residents a year "
@@ -577,6 +712,34 @@ def did_findings(result) -> dict[str, str]:
         "ratio with a dotted line at its average before the local period, which is shaded."
     )
     return {"title": title, "alt": alt, "sentence": sentence}
+
+
+def did_together(results, method: str = "fdr") -> str:
+    """How the local comparisons are read: each on its own, and together.
+
+    Each local period is a comparison fixed in advance in the parameters; with several
+    estimates (series x local periods), the reader is told how many remain significant
+    with ``method`` controlled across them.
+    """
+    done = [r for r in results if r.estimated]
+    one = (
+        "Each local period is a comparison fixed in advance in the parameters, so each "
+        "interval is read on its own."
+    )
+    if len(done) < 2:
+        return one
+    adjusted = adjust([r.p_value for r in done], method)
+    named = [
+        f"{esc(r.series.lower())} in {esc(r.period)}"
+        for r, sig in zip(done, adjusted.significant, strict=True)
+        if sig
+    ]
+    return (
+        f"{one} Read together, {len(named)} of the {len(done)} comparisons "
+        f"{_verb(len(named))} significantly from the rest of the force"
+        + (f" ({'; '.join(named)})" if named else "")
+        + f". {describe(adjusted, 'comparisons')}"
+    )
 
 
 # --------------------------------------------------------------------------- forecasts
