@@ -180,6 +180,10 @@ class MeasureInputs:
         def maybe(name: str) -> pd.DataFrame | None:
             return run.table(name) if run.has(name) else None
 
+        # A run whose data stage wrote no reconciliation (a chapter run on its own tables)
+        # has no record of missing months.
+        quality = run.quality() if (run.dir / "data" / "quality.json").is_file() else {}
+
         return cls(
             population=run.table("population"),
             areas=run.table("areas"),
@@ -187,7 +191,7 @@ class MeasureInputs:
             admissions=maybe("admissions"),
             homicides=maybe("homicides"),
             street=maybe("street_crimes"),
-            missing_months=[m.month for m in missing_from_quality(run.quality())],
+            missing_months=[m.month for m in missing_from_quality(quality)],
         )
 
     @property
