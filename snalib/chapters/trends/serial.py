@@ -165,7 +165,7 @@ class SerialCovariance:
             )
         return (
             f"standard errors allow for serial correlation: the months' variation beyond "
-            f"chance (about {self.share:.0%} of the monthly variance) is taken as AR(1) "
+            f"chance (a share of about {self.share:.2f} of the monthly variance) is taken as AR(1) "
             f"with correlation {self.rho:.2f} between consecutive months (from a lag-1 "
             f"residual correlation of {self.lag1:.2f}, corrected for the fitted terms)"
         )
