@@ -63,11 +63,16 @@ def topic(name: str):
     return importlib.import_module(f"snalib.simulations.{name}")
 
 
-def run(names=TOPICS, n: int = 1000, seed: int = 20190901) -> list[Result]:
-    """Run the topics (each with ``n`` datasets per scenario) and collect their rows."""
+def run(names=TOPICS, n: int = 1000, seed: int = 20190901, n_for=None) -> list[Result]:
+    """Run the topics (each with ``n`` datasets per scenario, or ``n_for[topic]``) and
+    collect their rows. Each topic's seed is ``seed + 1000 * its place in TOPICS``, so a
+    topic gives the same rows whether it is run alone or with the others."""
+    n_for = dict(n_for or {})
     rows: list[Result] = []
-    for i, name in enumerate(names):
-        rows += topic(name).simulate(n, seed + 1000 * i)
+    for name in names:
+        topic(name)  # unknown names fail before any simulation runs
+    for name in names:
+        rows += topic(name).simulate(n_for.get(name, n), seed + 1000 * TOPICS.index(name))
     return rows
 
 
