@@ -163,6 +163,12 @@ class SerialCovariance:
                 f"standard errors as for independent months: the residuals show no positive "
                 f"serial correlation (lag-1 correlation {self.lag1:.2f})"
             )
+        if self.rho < 0.005:  # would print as 0.00: say so rather than claim an allowance
+            return (
+                f"standard errors practically as for independent months: the AR(1) "
+                f"correlation between consecutive months is estimated below 0.005 (lag-1 "
+                f"residual correlation {self.lag1:.2f})"
+            )
         return (
             f"standard errors allow for serial correlation: the months' variation beyond "
             f"chance (a share of about {self.share:.2f} of the monthly variance) is taken as AR(1) "
