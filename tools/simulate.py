@@ -11,11 +11,17 @@ with the command, the number of simulations and the seed. Exit code 1 when a tar
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
 
-from snalib.simulations import TOPICS, markdown_table, run
+# One BLAS thread: the simulations fit thousands of small models, where threads only contend
+# (set before numpy is imported, as tests/conftest.py does).
+for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_name, "1")
+
+from snalib.simulations import TOPICS, markdown_table, run  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "methods.md"

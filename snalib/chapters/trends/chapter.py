@@ -474,7 +474,9 @@ class TrendsChapter:
             did.did_table(results),
             "trend_local_did",
             counts=["events_inside_during"],
-            rates={c: "events_inside_during" for c in ("rate_ratio", "lower95", "upper95")},
+            rates={
+                c: "events_inside_during" for c in ("rate_ratio", "lower95", "upper95", "p_value")
+            },
             caption="Local periods: difference-in-differences, inside vs outside the area",
         )
         out: list[Output] = []
