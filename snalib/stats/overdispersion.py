@@ -266,7 +266,7 @@ class Dispersion:
         """One or two sentences saying what the limits allow for, with the estimates."""
         if self.applied == "additive":
             spread = (
-                f" (a coefficient of variation of about {2 * np.sqrt(self.tau2):.0%} in the rate)"
+                f" (a coefficient of variation of about {2 * np.sqrt(self.tau2):.2f} in the rate)"
                 if self.scale == "square root"
                 else ""
             )
@@ -275,7 +275,7 @@ class Dispersion:
                 f"random effects, Spiegelhalter 2005): the between-{units[:-1]} variance "
                 f"tau2 = {self.tau2:.3g} on the square-root scale{spread} was estimated by the "
                 f"DerSimonian-Laird method from the {self.n_units} {units}' Winsorised "
-                f"z-scores ({self.winsorise:.0%} at each end; dispersion phi = "
+                f"z-scores (a share of {self.winsorise:g} Winsorised at each end; dispersion phi = "
                 f"{self.phi:.2f}, {_p(self.p_value)} for no more variation than chance)."
             )
         if self.applied == "multiplicative":
@@ -283,8 +283,8 @@ class Dispersion:
                 f"The limits allow for variation between {units} beyond chance "
                 f"(multiplicative overdispersion, Spiegelhalter 2005): they are widened by "
                 f"the square root of the dispersion phi = {self.phi:.2f}, estimated from "
-                f"the {self.n_units} {units}' Winsorised z-scores ({self.winsorise:.0%} at "
-                f"each end; {_p(self.p_value)} for no more variation than chance)"
+                f"the {self.n_units} {units}' Winsorised z-scores (a share of {self.winsorise:g} "
+                f"Winsorised at each end; {_p(self.p_value)} for no more variation than chance)"
                 + (
                     f", with Student's t quantiles on {self.n_units - 1} degrees of freedom."
                     if self.corrected
